@@ -1,0 +1,5 @@
+"""``python -m kamerstroom`` is the same as the ``kamerstroom`` command."""
+
+from kamerstroom.cli import main
+
+raise SystemExit(main())

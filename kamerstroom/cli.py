@@ -1,0 +1,41 @@
+"""The ``kamerstroom`` command. Each subcommand lives in its own module under ``commands/``.
+
+Every command returns an exit status. Expected failures (bad configuration, unreadable
+input, a broker that does not answer) print one line on stderr and exit non-zero: no
+traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from kamerstroom.commands import COMMANDS
+from shared.errors import KamerstroomError
+from shared.version import PRODUCT, VERSION
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog=PRODUCT, description="Kamerbrieven from the official feeds as a live event stream."
+    )
+    parser.add_argument("--version", action="version", version=f"{PRODUCT} {VERSION}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the chosen command, and turn expected errors into one line."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except KamerstroomError as exc:
+        print(f"{PRODUCT}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status

@@ -1,0 +1,1 @@
+"""The three services: fetcher, parser, publisher. None imports another."""

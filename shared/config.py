@@ -1,0 +1,116 @@
+"""Settings, read once from ``KAMERSTROOM_*`` environment variables at the edge and passed in.
+
+No other module reads ``os.environ``. Tests build ``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+from yarl import URL
+
+from shared.errors import ConfigError
+
+SOURCE_NAMES = ("officielebekendmakingen", "tweedekamer", "rijksoverheid")
+DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of every service. The README's configuration table lists them."""
+
+    model_config = SettingsConfigDict(env_prefix="KAMERSTROOM_", extra="ignore")
+
+    # Broker and deployment
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    namespace: str = Field(default="kamerstroom", pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+    prefetch: int = Field(default=32, ge=1, le=10_000)
+    data_dir: Path = Path("./data")
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    shutdown_timeout: float = Field(default=30.0, gt=0)
+
+    # Logging
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    # Fetcher
+    sources: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SOURCE_NAMES))
+    poll_interval: float = Field(default=60.0, gt=0)
+    ob_sru_url: str = "https://repository.overheid.nl/sru"
+    tk_api_url: str = "https://gegevensmagazijn.tweedekamer.nl"
+    ro_api_url: str = "https://opendata.rijksoverheid.nl/v1"
+    max_document_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    request_interval: float = Field(default=1.0, ge=0, description="Seconds between requests to one host.")
+    request_timeout: float = Field(default=30.0, gt=0)
+
+    # Publisher
+    webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_allow_private: bool = False
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [float(s) for s in DEFAULT_RETRY_SCHEDULE]
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    webhook_concurrency: int = Field(default=4, ge=1)
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    admin_token: str | None = None
+    event_source: str = "https://kamerstroom.nl"
+
+    @field_validator("sources", "webhook_urls", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(SOURCE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown source(s) {unknown}; known: {', '.join(SOURCE_NAMES)}")
+        return value
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp(cls, value: str) -> str:
+        try:
+            url = URL(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not a URL: {exc}") from None
+        if url.scheme not in ("amqp", "amqps") or not url.host:
+            raise ValueError("expected amqp://user:password@host:port/vhost")
+        try:
+            url.port  # noqa: B018  # yarl raises on a non-numeric port only when asked
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        return value
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file that holds this deployment's state."""
+        return self.data_dir / "kamerstroom.sqlite3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise ``ConfigError`` with one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"KAMERSTROOM_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"bad configuration: {problems}") from None

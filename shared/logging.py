@@ -1,0 +1,42 @@
+"""structlog configuration: JSON lines by default, ``console`` for people. Called once from main."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+# Keys whose values must never reach a log line (tokens, secrets, credentials).
+_SECRET_KEYS = ("token", "secret", "password", "authorization", "amqp_url")
+
+
+def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if any(marker in key.lower() for marker in _SECRET_KEYS):
+            event_dict[key] = "[redacted]"
+    return event_dict
+
+
+def configure_logging(fmt: str = "json", level: str = "info") -> None:
+    """Route structlog (and stdlib logging) to stderr as JSON lines or coloured console text."""
+    renderer: structlog.types.Processor = (
+        structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # Libraries (aio-pika, aiohttp) log through stdlib: keep their warnings, drop their chatter.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(message)s")

@@ -1,0 +1,65 @@
+"""Messages between the services: fetcher -> parser (raw), parser -> publisher (normalised)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
+
+from shared.schema.record import Feed, Kamerbrief, SourceRef
+
+DocumentFormat = Literal["kst-xml", "html", "pdf", "docx", "text"]
+FeedRecordKind = Literal["sru-record", "syncfeed-entry", "odata-document", "rijksoverheid-item"]
+
+
+class FeedRecord(BaseModel):
+    """The feed's own description of a document, kept verbatim for the parser to merge in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: FeedRecordKind
+    content: str = Field(description="The record as the feed served it (XML or JSON text).")
+    related: dict[str, str] = Field(
+        default_factory=dict,
+        description="Further records the fetcher looked up, by name (e.g. metadata.xml).",
+    )
+
+
+class RawDocument(BaseModel):
+    """A document as fetched, before parsing. Published to ``<ns>.raw``.
+
+    ``withdrawn`` marks a tombstone: the upstream item was deleted; ``body`` is empty.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    feed: Feed
+    upstream_id: str
+    url: str | None = None
+    fetched_at: datetime
+    content_type: str | None = None
+    format: DocumentFormat | None = None
+    body: Base64Bytes = b""
+    metadata: FeedRecord | None = None
+    replay: bool = False
+    withdrawn: bool = False
+
+    @property
+    def source(self) -> SourceRef:
+        """The provenance entry this document contributes to a record."""
+        return SourceRef(feed=self.feed, upstream_id=self.upstream_id, url=self.url,
+                         fetched_at=self.fetched_at)
+
+
+class NormalisedDocument(BaseModel):
+    """A parsed record (or a withdrawal notice) on its way to the publisher.
+
+    Published to ``<ns>.normalised``. Exactly one of ``record`` / ``withdrawn_source`` is set.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record: Kamerbrief | None = None
+    withdrawn_source: SourceRef | None = None
+    replay: bool = False
