@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-Subparsers = argparse._SubParsersAction[Any]  # noqa: SLF001  # argparse has no public alias
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # argparse's action class is generic only to the type checker
+    Subparsers = Any
 
 COMMANDS: list[Callable[[Subparsers], None]] = []
