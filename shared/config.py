@@ -6,11 +6,10 @@ No other module reads ``os.environ``. Tests build ``Settings(...)`` directly.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 from yarl import URL
 
 from shared.errors import ConfigError

@@ -14,4 +14,9 @@ if TYPE_CHECKING:
 else:  # argparse's action class is generic only to the type checker
     Subparsers = Any
 
-COMMANDS: list[Callable[[Subparsers], None]] = []
+from kamerstroom.commands import demo, services  # after Subparsers: they import it
+
+COMMANDS: list[Callable[[Subparsers], None]] = [
+    services.register,
+    demo.register,
+]

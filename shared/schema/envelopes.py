@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from shared.schema.record import Feed, Kamerbrief, SourceRef
 
 DocumentFormat = Literal["kst-xml", "html", "pdf", "docx", "text"]
 FeedRecordKind = Literal["sru-record", "syncfeed-entry", "odata-document", "rijksoverheid-item"]
+
+
+def _from_base64(value: object) -> object:
+    """JSON carries bytes as base64 text; Python callers pass the bytes themselves."""
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"body is not base64: {exc}") from None
+    return value
+
+
+# Bytes in Python, standard base64 in JSON (a document may be a PDF).
+Body = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    PlainSerializer(lambda b: base64.b64encode(b).decode("ascii"), return_type=str, when_used="json"),
+]
 
 
 class FeedRecord(BaseModel):
@@ -40,7 +60,7 @@ class RawDocument(BaseModel):
     fetched_at: datetime
     content_type: str | None = None
     format: DocumentFormat | None = None
-    body: Base64Bytes = b""
+    body: Body = b""
     metadata: FeedRecord | None = None
     replay: bool = False
     withdrawn: bool = False

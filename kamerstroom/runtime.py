@@ -1,0 +1,121 @@
+"""Runs one or more services in this process: broker, HTTP server, lifecycle, signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
+
+import services.fetcher
+import services.parser
+import services.publisher
+from shared.config import Settings
+from shared.errors import RetryLater
+from shared.http import HealthServer
+from shared.messaging import Broker, Topology
+from shared.messaging.rabbitmq import RabbitMQBroker
+from shared.service import Service
+
+log = structlog.get_logger(__name__)
+
+Builder = Callable[[Settings, Broker], Service]
+BUILDERS: dict[str, Builder] = {
+    "fetcher": services.fetcher.build,
+    "parser": services.parser.build,
+    "publisher": services.publisher.build,
+}
+# Start consumers downstream first, so the first fetched letter finds a running pipeline.
+START_ORDER = ("publisher", "parser", "fetcher")
+
+
+@dataclass
+class Runtime:
+    """The services of one process, their broker connection and their HTTP server."""
+
+    settings: Settings
+    names: Sequence[str]
+    broker: Broker
+    server: HealthServer
+    services: list[Service] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: Settings, names: Sequence[str]) -> Runtime:
+        broker = RabbitMQBroker(settings.amqp_url, Topology(settings.namespace),
+                                connection_name=f"kamerstroom {'+'.join(names)}")
+        return cls(settings, names, broker, HealthServer(settings.http_host, settings.http_port))
+
+    async def start(self) -> None:
+        """Bind HTTP first (a busy port fails at once), then connect and start services."""
+        await self.server.start()
+        self.server.add_check("broker", self.broker.health)
+        await connect_with_retry(self.broker)
+        for name in START_ORDER:
+            if name in self.names:
+                service = BUILDERS[name](self.settings, self.broker)
+                await service.start()
+                self.services.append(service)
+                for check_name, check in service.checks().items():
+                    self.server.add_check(check_name, check)
+        log.info("started", services=list(self.names), http_port=self.server.port,
+                 namespace=self.settings.namespace)
+
+    async def stop(self) -> None:
+        """Turn not-ready, stop taking work, finish in flight (bounded), close everything."""
+        self.server.shutting_down = True
+        try:
+            async with asyncio.timeout(self.settings.shutdown_timeout):
+                for service in reversed(self.services):
+                    await service.stop()
+                await self.broker.close()
+        except TimeoutError:
+            log.warning("shutdown timed out; unacked messages will be redelivered")
+        await self.server.stop()
+        if self.services:
+            log.info("stopped", services=list(self.names))
+
+
+async def connect_with_retry(broker: Broker, attempts: int | None = None) -> None:
+    """Connect, retrying with exponential backoff (forever unless ``attempts`` is given)."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(RetryLater),
+        wait=wait_exponential_jitter(multiplier=0.5, max=15),
+        reraise=True,
+        before_sleep=lambda state: log.warning(
+            "broker not reachable, retrying", attempt=state.attempt_number,
+            error=str(state.outcome.exception()) if state.outcome else None),
+    )
+    if attempts is not None:
+        from tenacity import stop_after_attempt
+
+        retrying = retrying.copy(stop=stop_after_attempt(attempts))
+    async for attempt in retrying:
+        with attempt:
+            await broker.connect()
+
+
+async def serve(settings: Settings, names: Sequence[str]) -> int:
+    """Run ``names`` until SIGTERM or SIGINT, then shut down gracefully; exit status 0."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runtime = Runtime.create(settings, names)
+    try:
+        starting = asyncio.create_task(runtime.start())
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # raise start-up errors (a busy port)
+            await waiter
+        else:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+    finally:
+        await runtime.stop()
+    return 0

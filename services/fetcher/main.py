@@ -1,0 +1,30 @@
+"""Wiring: build the fetcher from settings and a broker (the one place that knows both)."""
+
+from __future__ import annotations
+
+from services.fetcher.http import HttpOptions
+from services.fetcher.service import FetcherService
+from services.fetcher.sources.base import Source
+from services.fetcher.sources.officielebekendmakingen import OfficieleBekendmakingen
+from services.fetcher.store import FetcherStore
+from shared.config import Settings
+from shared.messaging import Broker
+
+
+def build_sources(settings: Settings) -> list[Source]:
+    """The sources chosen by ``KAMERSTROOM_SOURCES`` (not yet built ones are skipped)."""
+    available: dict[str, Source] = {
+        "officielebekendmakingen": OfficieleBekendmakingen(settings.ob_sru_url),
+    }
+    return [available[name] for name in settings.sources if name in available]
+
+
+def build(settings: Settings, broker: Broker) -> FetcherService:
+    """The fetcher service, ready to ``start()``."""
+    return FetcherService(
+        broker, FetcherStore(settings.db_path), build_sources(settings),
+        interval=settings.poll_interval,
+        http=HttpOptions(min_interval=settings.request_interval,
+                         max_bytes=settings.max_document_bytes,
+                         timeout=settings.request_timeout),
+    )

@@ -1,0 +1,1 @@
+"""One module per official feed, all implementing ``sources.base.Source``."""

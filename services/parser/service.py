@@ -1,0 +1,66 @@
+"""The parser's consumer: ``<ns>.parser`` -> parse -> ``<ns>.normalised``."""
+
+from __future__ import annotations
+
+import structlog
+from pydantic import ValidationError
+
+from services.parser.parse import parse_raw
+from shared.errors import Unprocessable
+from shared.http import Check
+from shared.messaging import Broker, Delivery, OutgoingMessage
+from shared.schema import NormalisedDocument, RawDocument
+
+log = structlog.get_logger(__name__)
+
+
+class ParserService:
+    """Consumes raw documents and publishes normalised records (or withdrawal notices).
+
+    Stateless: a redelivered raw message is parsed again and published with the same
+    message id; the publisher drops the duplicate.
+    """
+
+    name = "parser"
+
+    def __init__(self, broker: Broker, *, prefetch: int) -> None:
+        self._broker = broker
+        self._prefetch = prefetch
+        self.running = False
+
+    async def start(self) -> None:
+        await self._broker.consume(self._broker.topology.parser_queue, self.handle,
+                                   prefetch=self._prefetch)
+        self.running = True
+
+    async def stop(self) -> None:
+        self.running = False
+        await self._broker.cancel_consumers()
+
+    async def handle(self, delivery: Delivery) -> None:
+        """Parse one raw message and publish the result; ``Unprocessable`` dead-letters it."""
+        raw = _decode(delivery.body)
+        normalised = self.normalise(raw)
+        await self._broker.publish(self._broker.topology.normalised, OutgoingMessage(
+            body=normalised.model_dump_json().encode(), routing_key=raw.feed,
+            message_id=delivery.message_id, headers=dict(delivery.headers),
+        ))
+
+    @staticmethod
+    def normalise(raw: RawDocument) -> NormalisedDocument:
+        """The normalised message for one raw document."""
+        if raw.withdrawn:
+            return NormalisedDocument(withdrawn_source=raw.source, replay=raw.replay)
+        record = parse_raw(raw)
+        log.info("parsed", correlation_id=record.id, feed=raw.feed, warnings=len(record.warnings))
+        return NormalisedDocument(record=record, replay=raw.replay)
+
+    def checks(self) -> dict[str, Check]:
+        return {"parser.consumer": lambda: (self.running, "consuming" if self.running else "stopped")}
+
+
+def _decode(body: bytes) -> RawDocument:
+    try:
+        return RawDocument.model_validate_json(body)
+    except ValidationError as exc:
+        raise Unprocessable("bad-envelope", f"not a raw document: {exc.error_count()} errors") from exc

@@ -1,0 +1,31 @@
+"""Building CloudEvents and their routing keys from records."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from shared.schema import CloudEvent, EventKind, Kamerbrief
+
+# Namespace for event ids: uuid5(record id + content hash) is the same on every retry.
+EVENT_ID_NAMESPACE = uuid.UUID("6f1d2c3e-9a7b-5e48-8c1d-4b2a7e0f9d31")
+
+
+def event_id(record: Kamerbrief, kind: EventKind) -> str:
+    """Stable per record version and kind, so a redelivered or retried publish keeps it."""
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{kind.value}:{record.id}:{record.content_hash}"))
+
+
+def routing_key(kind: EventKind, record: Kamerbrief) -> str:
+    """``kamerbrief.<kind>.<ministry-code>``, ``unknown`` when the ministry is not known."""
+    code = record.ministry.code if record.ministry else "unknown"
+    return f"kamerbrief.{kind.value}.{code}"
+
+
+def build_event(record: Kamerbrief, kind: EventKind, *, source: str,
+                changed_fields: list[str] | None = None, replay: bool = False) -> CloudEvent:
+    """The CloudEvent announcing ``record`` (as ``kind``)."""
+    return CloudEvent(
+        id=event_id(record, kind), source=source, type=kind.event_type, subject=record.id,
+        time=datetime.now(UTC), data=record, changed_fields=changed_fields or [], replay=replay,
+    )

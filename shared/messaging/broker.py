@@ -1,0 +1,81 @@
+"""The broker interface the services program against; RabbitMQ and in-memory implement it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.messaging.topology import Topology
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message to publish. ``message_id`` should be stable for idempotent consumers."""
+
+    body: bytes
+    routing_key: str
+    message_id: str | None = None
+    content_type: str = "application/json"
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    expiration: float | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message handed to a consumer's handler."""
+
+    body: bytes
+    routing_key: str
+    exchange: str
+    message_id: str | None
+    headers: Mapping[str, Any]
+    redelivered: bool
+    content_type: str | None = None
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+class Broker(ABC):
+    """Publish with confirms; consume with ack after the handler returns.
+
+    Handler outcome -> what the broker does with the delivery:
+      returns normally          -> ack
+      raises ``Unprocessable``  -> copy to ``<ns>.dlx`` with the reason headers, then ack
+      raises anything else      -> nack with requeue (the queue's delivery limit ends loops)
+    """
+
+    topology: Topology
+
+    @abstractmethod
+    async def connect(self) -> None:
+        """Connect and declare the topology (idempotent). Raises ``RetryLater`` if down."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop consumers and close the connection."""
+
+    @abstractmethod
+    async def publish(self, exchange: str, message: OutgoingMessage, *,
+                      mandatory: bool = True) -> None:
+        """Publish persistently and return once the broker confirmed it.
+
+        ``mandatory`` makes an unroutable message an error (not for ``<ns>.events``, where
+        having no subscriber is normal).
+
+        Raises ``RetryLater`` when the broker is unreachable or refuses the message.
+        """
+
+    @abstractmethod
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
+        """Start delivering messages from ``queue`` to ``handler``; returns at once."""
+
+    @abstractmethod
+    async def cancel_consumers(self) -> None:
+        """Stop taking new deliveries; messages in flight are finished by their handlers."""
+
+    @abstractmethod
+    def health(self) -> tuple[bool, str]:
+        """Whether the connection and channels are open, with a reason when not."""

@@ -1,0 +1,101 @@
+"""An in-memory ``Broker`` for unit tests: topic routing, acks and dead-lettering, no I/O."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from shared.errors import RetryLater, Unprocessable
+from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
+from shared.messaging.topology import ERROR_HEADER, ORIGIN_QUEUE_HEADER, REASON_HEADER, Topology
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic matching: ``*`` is one word, ``#`` is zero or more words."""
+    return _match(pattern.split("."), routing_key.split("."))
+
+
+def _match(pattern: list[str], words: list[str]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_match(rest, words[i:]) for i in range(len(words) + 1))
+    if not words:
+        return False
+    return (head in ("*", words[0])) and _match(rest, words[1:])
+
+
+class MemoryBroker(Broker):
+    """Routes published messages to bound in-memory queues and runs handlers on them."""
+
+    def __init__(self, topology: Topology | None = None) -> None:
+        self.topology = topology or Topology()
+        self.queues: dict[str, asyncio.Queue[tuple[str, OutgoingMessage]]] = defaultdict(
+            asyncio.Queue
+        )
+        self.bindings: list[tuple[str, str, str]] = []  # (exchange, pattern, queue)
+        self.published: list[tuple[str, OutgoingMessage]] = []
+        self.up = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def connect(self) -> None:
+        self.up = True
+        for b in self.topology.bindings:
+            self.bind(b.exchange, b.pattern, b.queue)
+
+    def bind(self, exchange: str, pattern: str, queue: str) -> None:
+        """Bind ``queue`` to ``exchange`` (tests bind their own subscriber queues)."""
+        self.bindings.append((exchange, pattern, queue))
+
+    async def close(self) -> None:
+        await self.cancel_consumers()
+        self.up = False
+
+    async def publish(self, exchange: str, message: OutgoingMessage, *,
+                      mandatory: bool = True) -> None:
+        if not self.up:
+            raise RetryLater("memory broker is down")
+        self.published.append((exchange, message))
+        targets = [q for ex, pat, q in self.bindings
+                   if ex == exchange and topic_matches(pat, message.routing_key)]
+        if mandatory and not targets:
+            raise RetryLater(f"unroutable: {exchange} {message.routing_key}")
+        for queue in targets:
+            self.queues[queue].put_nowait((exchange, message))
+
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
+        self._tasks.append(asyncio.create_task(self._run(queue, handler)))
+
+    async def _run(self, queue: str, handler: Handler) -> None:
+        source = self.queues[queue]
+        while True:
+            exchange, message = await source.get()
+            delivery = Delivery(body=message.body, routing_key=message.routing_key,
+                                exchange=exchange, message_id=message.message_id,
+                                headers=dict(message.headers), redelivered=False,
+                                content_type=message.content_type)
+            try:
+                await handler(delivery)
+            except Unprocessable as exc:
+                headers = {**message.headers, ERROR_HEADER: str(exc), REASON_HEADER: exc.reason,
+                           ORIGIN_QUEUE_HEADER: queue}
+                await self.publish(self.topology.dlx, OutgoingMessage(
+                    body=message.body, routing_key=queue, message_id=message.message_id,
+                    headers=headers))
+
+    async def cancel_consumers(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def health(self) -> tuple[bool, str]:
+        return (True, "connected") if self.up else (False, "memory broker is down")
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait until every queue that has a consumer is empty (bounded by ``timeout``)."""
+        async with asyncio.timeout(timeout):
+            while any(not q.empty() for name, q in self.queues.items()
+                      if any(name == b[2] for b in self.bindings)):
+                await asyncio.sleep(0.01)
