@@ -38,6 +38,8 @@ class MemoryBroker(Broker):
         self.published: list[tuple[str, OutgoingMessage]] = []
         self.up = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._consumed: set[str] = set()
+        self._busy = 0
 
     async def connect(self) -> None:
         self.up = True
@@ -65,6 +67,7 @@ class MemoryBroker(Broker):
             self.queues[queue].put_nowait((exchange, message))
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
+        self._consumed.add(queue)
         self._tasks.append(asyncio.create_task(self._run(queue, handler)))
 
     async def _run(self, queue: str, handler: Handler) -> None:
@@ -75,6 +78,7 @@ class MemoryBroker(Broker):
                                 exchange=exchange, message_id=message.message_id,
                                 headers=dict(message.headers), redelivered=False,
                                 content_type=message.content_type)
+            self._busy += 1
             try:
                 await handler(delivery)
             except Unprocessable as exc:
@@ -83,6 +87,8 @@ class MemoryBroker(Broker):
                 await self.publish(self.topology.dlx, OutgoingMessage(
                     body=message.body, routing_key=queue, message_id=message.message_id,
                     headers=headers))
+            finally:
+                self._busy -= 1
 
     async def cancel_consumers(self) -> None:
         for task in self._tasks:
@@ -94,8 +100,7 @@ class MemoryBroker(Broker):
         return (True, "connected") if self.up else (False, "memory broker is down")
 
     async def drain(self, timeout: float = 5.0) -> None:
-        """Wait until every queue that has a consumer is empty (bounded by ``timeout``)."""
+        """Wait until every consumed queue is empty and no handler runs (bounded by ``timeout``)."""
         async with asyncio.timeout(timeout):
-            while any(not q.empty() for name, q in self.queues.items()
-                      if any(name == b[2] for b in self.bindings)):
+            while self._busy or any(not self.queues[name].empty() for name in self._consumed):
                 await asyncio.sleep(0.01)

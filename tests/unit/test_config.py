@@ -1,0 +1,49 @@
+"""Settings are read from KAMERSTROOM_* variables and bad values give one readable line."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.config import SOURCE_NAMES, load_settings
+from shared.errors import ConfigError
+
+
+def test_defaults_cover_every_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without configuration all three feeds are polled every 60 s."""
+    for name in ("KAMERSTROOM_SOURCES", "KAMERSTROOM_POLL_INTERVAL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert list(SOURCE_NAMES) == settings.sources
+    assert 60.0 == settings.poll_interval
+
+
+def test_comma_lists_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Comma-separated variables become lists, ignoring spaces and empty items."""
+    monkeypatch.setenv("KAMERSTROOM_SOURCES", "tweedekamer, rijksoverheid,")
+    monkeypatch.setenv("KAMERSTROOM_WEBHOOK_URLS", "https://a.example/hook,https://b.example/x")
+    monkeypatch.setenv("KAMERSTROOM_WEBHOOK_RETRY_SCHEDULE", "0,1.5,10")
+    settings = load_settings()
+    assert ["tweedekamer", "rijksoverheid"] == settings.sources
+    assert ["https://a.example/hook", "https://b.example/x"] == settings.webhook_urls
+    assert [0.0, 1.5, 10.0] == settings.webhook_retry_schedule
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fragment"),
+    [
+        ("KAMERSTROOM_AMQP_URL", "amqp://guest:guest@localhost:notaport/", "KAMERSTROOM_AMQP_URL"),
+        ("KAMERSTROOM_AMQP_URL", "http://localhost/", "expected amqp://"),
+        ("KAMERSTROOM_SOURCES", "twitter", "unknown source"),
+        ("KAMERSTROOM_HTTP_PORT", "99999", "KAMERSTROOM_HTTP_PORT"),
+    ],
+)
+def test_bad_values_raise_one_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, fragment: str
+) -> None:
+    """A bad value raises ConfigError naming the variable, on a single line."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert fragment in message
+    assert "\n" not in message
