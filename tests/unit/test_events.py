@@ -7,7 +7,7 @@ from shared.schema import EventKind, Kamerbrief, Ministry
 
 
 def _record(**fields: object) -> Kamerbrief:
-    return Kamerbrief(id="kst-36124-3", title="Brief", **fields).with_content_hash()  # type: ignore[arg-type]
+    return Kamerbrief(id="kst-36124-3", title="Brief", **fields).with_content_hash()
 
 
 def test_event_id_is_stable_per_version() -> None:
