@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,15 @@ class Broker(ABC):
     @abstractmethod
     async def cancel_consumers(self) -> None:
         """Stop taking new deliveries; messages in flight are finished by their handlers."""
+
+    @abstractmethod
+    async def declare_retry_queues(self, delays: Sequence[float]) -> None:
+        """Declare ``<ns>.retry.<seconds>`` for each delay (idempotent).
+
+        A message published to ``<ns>.webhooks`` with ``retry.<seconds>`` waits there for
+        at most ``1.2 * seconds`` (less if its own ``expiration`` is shorter), then goes
+        back to ``<ns>.deliveries``.
+        """
 
     @abstractmethod
     def health(self) -> tuple[bool, str]:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 
 from shared.errors import RetryLater, Unprocessable
 from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
-from shared.messaging.topology import ERROR_HEADER, ORIGIN_QUEUE_HEADER, REASON_HEADER, Topology
+from shared.messaging.topology import (
+    DELIVER_ROUTING_KEY,
+    ERROR_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    REASON_HEADER,
+    Topology,
+)
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
@@ -36,6 +43,7 @@ class MemoryBroker(Broker):
         )
         self.bindings: list[tuple[str, str, str]] = []  # (exchange, pattern, queue)
         self.published: list[tuple[str, OutgoingMessage]] = []
+        self.retry_queues: dict[str, float] = {}
         self.up = False
         self._tasks: list[asyncio.Task[None]] = []
         self._consumed: set[str] = set()
@@ -49,6 +57,12 @@ class MemoryBroker(Broker):
     def bind(self, exchange: str, pattern: str, queue: str) -> None:
         """Bind ``queue`` to ``exchange`` (tests bind their own subscriber queues)."""
         self.bindings.append((exchange, pattern, queue))
+
+    async def declare_retry_queues(self, delays: Sequence[float]) -> None:
+        for seconds in delays:
+            name = self.topology.retry_queue(seconds)
+            self.retry_queues[name] = seconds
+            self.bind(self.topology.webhooks, self.topology.retry_routing_key(seconds), name)
 
     async def close(self) -> None:
         await self.cancel_consumers()
@@ -64,7 +78,21 @@ class MemoryBroker(Broker):
         if mandatory and not targets:
             raise RetryLater(f"unroutable: {exchange} {message.routing_key}")
         for queue in targets:
-            self.queues[queue].put_nowait((exchange, message))
+            if queue in self.retry_queues:
+                self._hold(queue, message)
+            else:
+                self.queues[queue].put_nowait((exchange, message))
+
+    def _hold(self, queue: str, message: OutgoingMessage) -> None:
+        """A retry queue: dead-letter back to delivery after the (message or queue) TTL."""
+        ttl = self.retry_queues[queue] * 1.2
+        if message.expiration is not None:
+            ttl = min(ttl, message.expiration)
+        back = OutgoingMessage(body=message.body, routing_key=DELIVER_ROUTING_KEY,
+                               message_id=message.message_id, content_type=message.content_type,
+                               headers=message.headers)
+        asyncio.get_running_loop().call_later(
+            ttl, lambda: asyncio.ensure_future(self.publish(self.topology.webhooks, back)))
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
         self._consumed.add(queue)

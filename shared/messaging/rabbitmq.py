@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aio_pika
@@ -22,6 +22,7 @@ from pamqp.common import Arguments
 from shared.errors import RetryLater, Unprocessable
 from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import (
+    DELIVER_ROUTING_KEY,
     DELIVERY_LIMIT,
     ERROR_HEADER,
     ORIGIN_QUEUE_HEADER,
@@ -84,6 +85,17 @@ class RabbitMQBroker(Broker):
             )
             queue = await channel.declare_queue(binding.queue, durable=True, arguments=args)
             await queue.bind(self._exchanges[binding.exchange], binding.pattern)
+
+    async def declare_retry_queues(self, delays: Sequence[float]) -> None:
+        if self._publish_channel is None:
+            raise RetryLater("not connected to the broker")
+        t = self.topology
+        exchange = self._exchanges.get(t.webhooks) or await self._exchange(t.webhooks)
+        for seconds in delays:
+            # Classic queues: per-message expiration (the jitter) works at the head of the queue.
+            queue = await self._publish_channel.declare_queue(
+                t.retry_queue(seconds), durable=True, arguments=retry_queue_arguments(t, seconds))
+            await queue.bind(exchange, t.retry_routing_key(seconds))
 
     async def close(self) -> None:
         await self.cancel_consumers()
@@ -229,6 +241,15 @@ def _safe_url(url: str) -> str:
         return "<unparseable url>"
 
 
+def retry_queue_arguments(topology: Topology, seconds: float) -> Arguments:
+    """A retry queue holds messages up to 1.2 x its delay, then dead-letters them to delivery."""
+    return {
+        "x-message-ttl": max(1, round(seconds * 1200)),
+        "x-dead-letter-exchange": topology.webhooks,
+        "x-dead-letter-routing-key": DELIVER_ROUTING_KEY,
+    }
+
+
 async def delete_topology(url: str, topology: Topology) -> None:
     """Delete every queue and exchange of ``topology`` (tests and the demo clean up with it)."""
     connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT_SECONDS)
@@ -236,5 +257,7 @@ async def delete_topology(url: str, topology: Topology) -> None:
         channel = await connection.channel()
         for binding in topology.bindings:
             await channel.queue_delete(binding.queue)
+        for seconds in topology.retry_delays:
+            await channel.queue_delete(topology.retry_queue(seconds))
         for name in topology.exchanges:
             await channel.exchange_delete(name)
