@@ -50,17 +50,21 @@ class Runtime:
         return cls(settings, names, broker, HealthServer(settings.http_host, settings.http_port))
 
     async def start(self) -> None:
-        """Bind HTTP first (a busy port fails at once), then connect and start services."""
+        """Build services and mount their routes, bind HTTP (a busy port fails at once),
+        then connect and start services."""
+        built = [BUILDERS[name](self.settings, self.broker) for name in START_ORDER if name in self.names]
+        for service in built:
+            mount = getattr(service, "mount", None)  # services with HTTP routes of their own
+            if mount is not None:
+                mount(self.server.app)
         await self.server.start()
         self.server.add_check("broker", self.broker.health)
         await connect_with_retry(self.broker)
-        for name in START_ORDER:
-            if name in self.names:
-                service = BUILDERS[name](self.settings, self.broker)
-                await service.start()
-                self.services.append(service)
-                for check_name, check in service.checks().items():
-                    self.server.add_check(check_name, check)
+        for service in built:
+            await service.start()
+            self.services.append(service)
+            for check_name, check in service.checks().items():
+                self.server.add_check(check_name, check)
         log.info("started", services=list(self.names), http_port=self.server.port,
                  namespace=self.settings.namespace)
 
