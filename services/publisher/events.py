@@ -7,13 +7,20 @@ from datetime import UTC, datetime
 
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 
-# Namespace for event ids: uuid5(record id + content hash) is the same on every retry.
+# Namespace for event ids: uuid5(kind + record id + version + content hash) is the same on
+# every retry of one version, and differs between versions (even a withdrawal's).
 EVENT_ID_NAMESPACE = uuid.UUID("6f1d2c3e-9a7b-5e48-8c1d-4b2a7e0f9d31")
 
 
 def event_id(record: Kamerbrief, kind: EventKind) -> str:
     """Stable per record version and kind, so a redelivered or retried publish keeps it."""
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, f"{kind.value}:{record.id}:{record.content_hash}"))
+    key = f"{kind.value}:{record.id}:{record.version}:{record.content_hash}"
+    return str(uuid.uuid5(EVENT_ID_NAMESPACE, key))
+
+
+def kind_of(event: CloudEvent) -> EventKind:
+    """The kind of a kamerbrief event, from the last word of its type."""
+    return EventKind(event.type.rsplit(".", 1)[1])
 
 
 def routing_key(kind: EventKind, record: Kamerbrief) -> str:

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
+from services.publisher.admin.api import AdminAPI
+from services.publisher.records import RecordStore
 from services.publisher.service import PublisherService
-from services.publisher.webhooks import WebhookSender
+from services.publisher.webhooks.delivery import Dispatcher, DispatchSettings
+from services.publisher.webhooks.registry import EndpointRegistry
+from services.publisher.webhooks.schedule import RetryPolicy
 from shared.config import Settings
 from shared.messaging import Broker
 
+_STATIC_NAMESPACE = uuid.UUID("3f0c9b7e-1d2a-5c4b-8e6f-7a9d0b1c2e3f")
+
 
 def build(settings: Settings, broker: Broker) -> PublisherService:
-    """The publisher service, ready to ``start()``."""
-    return PublisherService(
-        broker, WebhookSender(settings.webhook_urls, timeout=settings.webhook_timeout),
-        event_source=settings.event_source, prefetch=settings.prefetch,
-    )
+    """The publisher service, ready to ``mount()`` its routes and ``start()``."""
+    records = RecordStore(settings.db_path, event_source=settings.event_source)
+    registry = EndpointRegistry(settings.db_path)
+    register_static(registry, settings.webhook_urls)
+    dispatcher = Dispatcher(broker, registry, DispatchSettings(
+        policy=RetryPolicy(tuple(settings.webhook_retry_schedule)), timeout=settings.webhook_timeout,
+        concurrency=settings.webhook_concurrency, allow_private=settings.webhook_allow_private,
+        disable_after=timedelta(days=settings.webhook_disable_after_days),
+    ))
+    admin = AdminAPI(settings.admin_token, registry, dispatcher,
+                     allow_private=settings.webhook_allow_private) if settings.admin_token else None
+    return PublisherService(broker, records, registry, dispatcher, admin, prefetch=settings.prefetch)
+
+
+def register_static(registry: EndpointRegistry, urls: list[str]) -> None:
+    """``KAMERSTROOM_WEBHOOK_URLS``: endpoints without a filter, created once, with stable ids."""
+    for url in urls:
+        endpoint_id = f"ep_static_{uuid.uuid5(_STATIC_NAMESPACE, url).hex[:16]}"
+        if registry.get(endpoint_id) is None:
+            registry.create(url, "from KAMERSTROOM_WEBHOOK_URLS", endpoint_id=endpoint_id)

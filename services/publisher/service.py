@@ -1,37 +1,59 @@
-"""The publisher's consumer: ``<ns>.publisher`` -> CloudEvent -> ``<ns>.events`` and webhooks."""
+"""The publisher's consumer: ``<ns>.publisher`` -> one versioned event -> ``<ns>.events`` and webhooks.
+
+For each normalised document: resolve it to its letter and store the new version with its
+event (``RecordStore``), publish the event with the broker's confirm, queue the webhook
+deliveries, then mark the version announced. A crash anywhere in between redelivers the
+message, and the stored (unannounced) version goes out again with the same event id.
+"""
 
 from __future__ import annotations
 
 import structlog
+from aiohttp import web
 from pydantic import ValidationError
 
-from services.publisher.events import build_event, routing_key
-from services.publisher.webhooks import WebhookSender
+from services.publisher.admin.api import AdminAPI
+from services.publisher.events import kind_of, routing_key
+from services.publisher.metrics import EVENTS
+from services.publisher.records import RecordStore, Version
+from services.publisher.webhooks.delivery import Dispatcher
+from services.publisher.webhooks.registry import EndpointRegistry
 from shared.errors import Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import CORRELATION_HEADER
-from shared.schema import CloudEvent, EventKind, NormalisedDocument
+from shared.schema import CloudEvent, NormalisedDocument
 from shared.schema.events import CONTENT_TYPE
 
 log = structlog.get_logger(__name__)
 
 
 class PublisherService:
-    """Announces each normalised record as a ``published`` event."""
+    """Announces each new version of a letter as a ``published``/``updated``/``withdrawn`` event."""
 
     name = "publisher"
 
-    def __init__(self, broker: Broker, webhooks: WebhookSender, *, event_source: str,
-                 prefetch: int) -> None:
+    def __init__(self, broker: Broker, records: RecordStore, registry: EndpointRegistry,
+                 dispatcher: Dispatcher, admin: AdminAPI | None, *, prefetch: int) -> None:
         self._broker = broker
-        self._webhooks = webhooks
-        self._event_source = event_source
+        self.records = records
+        self.registry = registry
+        self.dispatcher = dispatcher
+        self.admin = admin
         self._prefetch = prefetch
         self.running = False
 
+    def mount(self, app: web.Application) -> None:
+        """Add the admin API's routes to the process's HTTP server (before it starts)."""
+        if self.admin is None:
+            log.warning("admin API is off: set KAMERSTROOM_ADMIN_TOKEN to manage webhook endpoints")
+            return
+        self.admin.mount(app)
+
     async def start(self) -> None:
-        await self._webhooks.start()
+        await self.dispatcher.start()
+        for version in self.records.unannounced():  # left over from a crash
+            await self.announce(version)
         await self._broker.consume(self._broker.topology.publisher_queue, self.handle,
                                    prefetch=self._prefetch)
         self.running = True
@@ -39,27 +61,42 @@ class PublisherService:
     async def stop(self) -> None:
         self.running = False
         await self._broker.cancel_consumers()
-        await self._webhooks.close()
+        await self.dispatcher.close()
+        self.records.close()
+        self.registry.close()
 
     async def handle(self, delivery: Delivery) -> None:
-        """Publish the event for one normalised document, then deliver it to webhooks."""
+        """Store the document's effect on its letter; announce a new version if there is one."""
         document = _decode(delivery.body)
-        if document.record is None:
-            raise Unprocessable("unsupported", "withdrawal notices are not published yet")
-        event = build_event(document.record, EventKind.PUBLISHED, source=self._event_source,
-                            replay=document.replay)
-        await self.announce(event)
-        await self._webhooks.deliver(event)
+        if document.record is not None:
+            version = self.records.ingest(document.record, replay=document.replay)
+        elif document.withdrawn_source is not None:
+            version = self.records.withdraw(document.withdrawn_source, replay=document.replay)
+        else:
+            raise Unprocessable("bad-envelope", "neither a record nor a withdrawn source")
+        if version is None:
+            log.info("nothing new", message_id=delivery.message_id)
+            return
+        await self.announce(version)
 
-    async def announce(self, event: CloudEvent) -> None:
+    async def announce(self, version: Version) -> None:
+        """Publish the version's event, queue its webhook deliveries, mark it announced."""
+        event = version.event
+        await self.publish_event(event)
+        queued = await self.dispatcher.fan_out(event)
+        self.records.mark_announced(version)
+        EVENTS.labels(version.kind.value).inc()
+        log.info("published", correlation_id=event.subject, event_id=event.id, type=event.type,
+                 version=version.version, changed_fields=event.changed_fields, webhooks=queued)
+
+    async def publish_event(self, event: CloudEvent) -> None:
         """Publish ``event`` to ``<ns>.events`` and wait for the confirm."""
-        key = routing_key(EventKind(event.type.rsplit(".", 1)[1]), event.data)
+        key = routing_key(kind_of(event), event.data)
         await self._broker.publish(self._broker.topology.events, OutgoingMessage(
             body=event.model_dump_json().encode(), routing_key=key, message_id=event.id,
             content_type=CONTENT_TYPE,
             headers={CORRELATION_HEADER: event.subject, "x-kamerstroom-event-id": event.id},
         ), mandatory=False)
-        log.info("published", correlation_id=event.subject, event_id=event.id, routing_key=key)
 
     def checks(self) -> dict[str, Check]:
         return {"publisher.consumer": lambda: (self.running, "consuming" if self.running else "stopped")}

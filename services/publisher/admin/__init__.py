@@ -1,0 +1,1 @@
+"""The publisher's admin HTTP API (webhook endpoints) and its OpenAPI document."""

@@ -1,0 +1,133 @@
+"""The admin API's OpenAPI 3.1 document, served at ``/v1/openapi.json``.
+
+Request schemas come from the pydantic models, so the document cannot drift from validation.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from services.publisher.webhooks.filters import EndpointFilter
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _answer(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description, **(_json(schema) if schema else {})}
+
+
+_ERRORS = {
+    "401": _answer("Missing or wrong bearer token", _ref("Error")),
+    "404": _answer("No such endpoint", _ref("Error")),
+}
+_INVALID = {
+    "400": _answer("The body is not JSON", _ref("Error")),
+    "422": _answer("The body does not validate, or the URL is refused", _ref("Error")),
+}
+_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+_ENDPOINT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"}, "url": {"type": "string"}, "description": {"type": "string"},
+        "filter": _ref("EndpointFilter"), "disabled": {"type": "boolean"},
+        "disabled_reason": {"type": ["string", "null"]}, "created_at": {"type": "string"},
+        "last_success_at": {"type": ["string", "null"]}, "failing_since": {"type": ["string", "null"]},
+    },
+}
+
+
+def _schemas() -> dict[str, Any]:
+    from services.publisher.admin.api import CreateEndpoint, PatchEndpoint, Replay
+
+    schemas: dict[str, Any] = {
+        "Endpoint": _ENDPOINT_SCHEMA,
+        "EndpointWithSecret": {"allOf": [_ref("Endpoint"), {
+            "type": "object", "properties": {"secret": {"type": "string", "pattern": "^whsec_"}}}]},
+        "Error": {"type": "object", "properties": {"error": {"type": "string"}, "detail": {}}},
+        "Delivery": {"type": "object", "properties": {
+            "id": {"type": "string"}, "endpoint_id": {"type": "string"},
+            "event_id": {"type": "string", "description": "Also the webhook-id header, on every retry"},
+            "event_type": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
+            "attempts": {"type": "integer"}, "attempt_log": {"type": "array", "items": {"type": "object"}},
+        }},
+    }
+    for model in (EndpointFilter, CreateEndpoint, PatchEndpoint, Replay):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The document (built once, on first request)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "kamerstroom admin API", "version": "1",
+                 "description": "Webhook endpoints for Kamerbrief events. Every call needs "
+                                "Authorization: Bearer <KAMERSTROOM_ADMIN_TOKEN>."},
+        "components": {"schemas": _schemas(),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/v1/endpoints": {
+                "post": {"summary": "Register an endpoint; the answer holds its signing secret",
+                         "requestBody": _json(_ref("CreateEndpoint")),
+                         "responses": {"201": _answer("Created", _ref("EndpointWithSecret")),
+                                       **_INVALID, **_ERRORS}},
+                "get": {"summary": "List endpoints",
+                        "responses": {"200": _answer("Endpoints", {"type": "object", "properties": {
+                            "data": {"type": "array", "items": _ref("Endpoint")}}}), **_ERRORS}},
+            },
+            "/v1/endpoints/{id}": {
+                "parameters": _ID,
+                "get": {"summary": "One endpoint", "responses": {"200": _answer("The endpoint",
+                                                                               _ref("Endpoint")), **_ERRORS}},
+                "patch": {"summary": "Change url, description, filter or disabled",
+                          "requestBody": _json(_ref("PatchEndpoint")),
+                          "responses": {"200": _answer("Changed", _ref("Endpoint")), **_INVALID, **_ERRORS}},
+                "delete": {"summary": "Remove the endpoint",
+                           "responses": {"204": _answer("Removed"), **_ERRORS}},
+            },
+            "/v1/endpoints/{id}/rotate-secret": {
+                "parameters": _ID,
+                "post": {"summary": "New secret; the old one keeps signing alongside it for 24 h",
+                         "responses": {"200": _answer("The new secret", {"type": "object", "properties": {
+                             "id": {"type": "string"}, "secret": {"type": "string"},
+                             "previous_secret_expires_at": {"type": "string"}}}), **_ERRORS}},
+            },
+            "/v1/endpoints/{id}/deliveries": {
+                "parameters": [*_ID,
+                               {"name": "status", "in": "query", "schema": {
+                                   "type": "string", "enum": ["pending", "succeeded", "failed"]}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                "get": {"summary": "Deliveries, newest first, with every attempt",
+                        "responses": {"200": _answer("Deliveries", {"type": "object", "properties": {
+                            "data": {"type": "array", "items": _ref("Delivery")}}}), **_ERRORS}},
+            },
+            "/v1/endpoints/{id}/replay": {
+                "parameters": _ID,
+                "post": {"summary": "Send deliveries again (same webhook-id), by id or creation time",
+                         "requestBody": _json(_ref("Replay")),
+                         "responses": {"202": _answer("Queued", {"type": "object", "properties": {
+                             "replayed": {"type": "integer"}}}), **_INVALID, **_ERRORS}},
+            },
+            "/v1/endpoints/{id}/test": {
+                "parameters": _ID,
+                "post": {"summary": "POST a signed example event now and report the answer",
+                         "responses": {"200": _answer("The attempt", {"type": "object"}), **_ERRORS}},
+            },
+            "/v1/openapi.json": {"get": {"summary": "This document",
+                                         "responses": {"200": _answer("OpenAPI 3.1")}}},
+        },
+    }
+

@@ -1,0 +1,198 @@
+"""The publisher's memory of letters in SQLite: every feed's record, every version, every event.
+
+``ingest`` and ``withdraw`` decide, in one transaction each, whether a message makes a new
+version; the version is stored with its event before anything is published, so a retried
+publish re-sends the same event (same id) and a redelivered message makes nothing new.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.publisher.events import build_event
+from services.publisher.identity import canonical_id, identity_keys
+from services.publisher.merge import changed_fields, feed_of, merge
+from shared.schema import CloudEvent, EventKind, Kamerbrief
+from shared.schema.record import SourceRef
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS letter_sources (
+    feed TEXT NOT NULL,
+    upstream_id TEXT NOT NULL,
+    letter_id TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    withdrawn INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (feed, upstream_id)
+);
+CREATE INDEX IF NOT EXISTS letter_sources_letter ON letter_sources (letter_id);
+CREATE TABLE IF NOT EXISTS letter_keys (
+    key TEXT PRIMARY KEY,
+    letter_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS letter_versions (
+    letter_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    event_json TEXT NOT NULL,
+    announced INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (letter_id, version)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version of a letter and the event that announces it."""
+
+    letter_id: str
+    version: int
+    kind: EventKind
+    event: CloudEvent
+    announced: bool
+
+
+class RecordStore:
+    """Letters, their per-feed records, identity keys and versions."""
+
+    def __init__(self, path: Path, *, event_source: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+        self._source = event_source
+
+    def close(self) -> None:
+        self._db.close()
+
+    def ping(self) -> bool:
+        self._db.execute("SELECT 1").fetchone()
+        return True
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- reading --------------------------------------------------------------------------
+
+    def latest(self, letter_id: str) -> Version | None:
+        """The newest version of a letter, or ``None`` if it was never published."""
+        row = self._db.execute(
+            "SELECT letter_id, version, kind, event_json, announced FROM letter_versions "
+            "WHERE letter_id = ? ORDER BY version DESC LIMIT 1", (letter_id,)).fetchone()
+        return _version(row) if row else None
+
+    def versions(self, letter_id: str) -> list[Version]:
+        """Every version of a letter, oldest first."""
+        rows = self._db.execute(
+            "SELECT letter_id, version, kind, event_json, announced FROM letter_versions "
+            "WHERE letter_id = ? ORDER BY version", (letter_id,)).fetchall()
+        return [_version(r) for r in rows]
+
+    def letter_of(self, feed: str, upstream_id: str) -> str | None:
+        """The canonical letter id a feed's item was resolved to."""
+        row = self._db.execute("SELECT letter_id FROM letter_sources WHERE feed = ? AND upstream_id = ?",
+                               (feed, upstream_id)).fetchone()
+        return str(row[0]) if row else None
+
+    def unannounced(self) -> list[Version]:
+        """Versions stored but not yet confirmed as published (a crash in between)."""
+        rows = self._db.execute(
+            "SELECT letter_id, version, kind, event_json, announced FROM letter_versions "
+            "WHERE announced = 0 ORDER BY created_at").fetchall()
+        return [_version(r) for r in rows]
+
+    # -- writing --------------------------------------------------------------------------
+
+    def ingest(self, record: Kamerbrief, *, replay: bool = False) -> Version | None:
+        """Take one feed's record; return the version to announce, or ``None`` for nothing new.
+
+        A version stored earlier but never confirmed as announced is returned again as is.
+        """
+        feed = feed_of(record)
+        upstream = record.sources[0].upstream_id if record.sources else record.id
+        with self._transaction():
+            letter = self.letter_of(feed, upstream) or self._match(record) or canonical_id(record)
+            self._db.execute(
+                "INSERT INTO letter_sources (feed, upstream_id, letter_id, record_json, withdrawn) "
+                "VALUES (?, ?, ?, ?, 0) ON CONFLICT (feed, upstream_id) DO UPDATE SET "
+                "record_json = excluded.record_json, withdrawn = 0",
+                (feed, upstream, letter, record.model_dump_json()))
+            for key in identity_keys(record):
+                self._db.execute("INSERT OR IGNORE INTO letter_keys (key, letter_id) VALUES (?, ?)",
+                                 (key, letter))
+            return self._next_version(letter, replay=replay)
+
+    def withdraw(self, source: SourceRef, *, replay: bool = False) -> Version | None:
+        """A feed withdrew an item: ``updated`` while other feeds still have the letter,
+        ``withdrawn`` when none does, ``None`` for an item we never had (or withdrew already)."""
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT letter_id FROM letter_sources WHERE feed = ? AND upstream_id = ? "
+                "AND withdrawn = 0", (source.feed, source.upstream_id)).fetchone()
+            if row is None:
+                return None
+            self._db.execute("UPDATE letter_sources SET withdrawn = 1 WHERE feed = ? AND upstream_id = ?",
+                             (source.feed, source.upstream_id))
+            return self._next_version(str(row[0]), replay=replay)
+
+    def mark_announced(self, version: Version) -> None:
+        """The version's event reached the broker and its webhook deliveries are queued."""
+        self._db.execute("UPDATE letter_versions SET announced = 1 WHERE letter_id = ? AND version = ?",
+                         (version.letter_id, version.version))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _match(self, record: Kamerbrief) -> str | None:
+        for key in identity_keys(record):
+            row = self._db.execute("SELECT letter_id FROM letter_keys WHERE key = ?", (key,)).fetchone()
+            if row:
+                return str(row[0])
+        return None
+
+    def _active_records(self, letter: str) -> list[Kamerbrief]:
+        rows = self._db.execute("SELECT record_json FROM letter_sources WHERE letter_id = ? "
+                                "AND withdrawn = 0", (letter,)).fetchall()
+        return [Kamerbrief.model_validate_json(r[0]) for r in rows]
+
+    def _next_version(self, letter: str, *, replay: bool) -> Version | None:
+        latest = self.latest(letter)
+        records = self._active_records(letter)
+        if not records:
+            if latest is None or latest.kind is EventKind.WITHDRAWN:
+                return None
+            tomb = latest.event.data.model_copy(update={"version": latest.version + 1})
+            return self._store(letter, tomb, EventKind.WITHDRAWN, [], replay)
+        merged = merge(letter, records)
+        if latest is None or latest.kind is EventKind.WITHDRAWN:
+            number = latest.version + 1 if latest else 1
+            return self._store(letter, merged.model_copy(update={"version": number}),
+                               EventKind.PUBLISHED, [], replay)
+        changed = changed_fields(latest.event.data, merged)
+        if not changed:
+            return None if latest.announced else latest
+        return self._store(letter, merged.model_copy(update={"version": latest.version + 1}),
+                           EventKind.UPDATED, changed, replay)
+
+    def _store(self, letter: str, record: Kamerbrief, kind: EventKind, changed: list[str],
+               replay: bool) -> Version:
+        event = build_event(record, kind, source=self._source, changed_fields=changed, replay=replay)
+        self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json) "
+                         "VALUES (?, ?, ?, ?)", (letter, record.version, kind.value, event.model_dump_json()))
+        return Version(letter, record.version, kind, event, announced=False)
+
+
+def _version(row: tuple[str, int, str, str, int]) -> Version:
+    return Version(letter_id=row[0], version=int(row[1]), kind=EventKind(row[2]),
+                   event=CloudEvent.model_validate_json(row[3]), announced=bool(row[4]))

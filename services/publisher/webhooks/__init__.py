@@ -1,0 +1,1 @@
+"""Webhooks: endpoint registry, filters, Standard Webhooks signing, SSRF guard, delivery."""

@@ -1,0 +1,68 @@
+"""Which events an endpoint wants: by event type, ministry, dossier and keyword.
+
+Each non-empty list must match (AND across lists, OR within one); an empty filter matches
+every event.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.publisher.identity import kst_id
+from shared.schema import CloudEvent, EventKind
+from shared.schema.events import EVENT_TYPES
+
+
+class EndpointFilter(BaseModel):
+    """An endpoint's subscription."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_types: list[str] = Field(default_factory=list,
+                                   description="e.g. nl.kamerstroom.kamerbrief.published")
+    ministries: list[str] = Field(default_factory=list, description="Ministry codes, e.g. 'def'.")
+    dossiers: list[str] = Field(default_factory=list, description="Dossier numbers, e.g. '36124'.")
+    keywords: list[str] = Field(default_factory=list, description="Words in the title or subject.")
+
+    @field_validator("event_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        """Accept full types and their last word ('published'); store full types."""
+        out = []
+        for item in value:
+            if item in EVENT_TYPES:
+                full = item
+            elif item in {k.value for k in EventKind}:
+                full = EventKind(item).event_type
+            else:
+                raise ValueError(f"unknown event type {item!r}; known: {', '.join(EVENT_TYPES)}")
+            out.append(full)
+        return out
+
+    @field_validator("ministries", "keywords", "dossiers")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [v.strip().casefold() for v in value if v.strip()]
+
+    def matches(self, event: CloudEvent) -> bool:
+        """Whether ``event`` passes every non-empty list."""
+        record = event.data
+        if self.event_types and event.type not in self.event_types:
+            return False
+        code = record.ministry.code.casefold() if record.ministry else None
+        if self.ministries and code not in self.ministries:
+            return False
+        if self.dossiers and not self._dossier_matches(event):
+            return False
+        if self.keywords:
+            text = " ".join(filter(None, (record.title, record.subject))).casefold()
+            return any(word in text for word in self.keywords)
+        return True
+
+    def _dossier_matches(self, event: CloudEvent) -> bool:
+        record = event.data
+        if record.dossier is None:
+            return False
+        number = record.dossier.number.casefold()
+        full = (kst_id(record) or "").casefold()
+        return any(d == number or (full and full.startswith(f"kst-{d}")) for d in self.dossiers)

@@ -1,0 +1,318 @@
+"""Webhook endpoints, deliveries and attempts in SQLite (the publisher's database file).
+
+A delivery is one event for one endpoint: ``pending`` until an attempt succeeds
+(``succeeded``) or the retry schedule is used up or the endpoint is gone (``failed``).
+Every attempt is kept with its status, latency and the first 4 KiB of the answer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from services.publisher.webhooks.filters import EndpointFilter
+from services.publisher.webhooks.signing import new_secret
+from shared.schema import CloudEvent
+
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+RESPONSE_EXCERPT_BYTES = 4096
+# The old secret keeps signing alongside the new one this long after a rotation.
+ROTATION_OVERLAP = timedelta(hours=24)
+_DELIVERY_NAMESPACE = uuid.UUID("0b8e5a61-3c2f-5d7e-9a14-6e2f8c0d4b17")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    filter_json TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_until TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT,
+    created_at TEXT NOT NULL,
+    last_success_at TEXT,
+    failing_since TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id TEXT PRIMARY KEY,
+    endpoint_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    event_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    delivery_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status_code INTEGER,
+    latency_ms REAL NOT NULL,
+    response TEXT NOT NULL DEFAULT '',
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_delivery ON webhook_attempts (delivery_id);
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.astimezone(UTC).isoformat() if when else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A registered webhook endpoint."""
+
+    id: str
+    url: str
+    description: str
+    filter: EndpointFilter
+    secret: str
+    previous_secret: str | None
+    previous_secret_until: datetime | None
+    disabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    last_success_at: datetime | None
+    failing_since: datetime | None
+
+    def signing_secrets(self, now: datetime | None = None) -> list[str]:
+        """The current secret, plus the previous one while its overlap lasts."""
+        now = now or _now()
+        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
+
+    def public(self) -> dict[str, Any]:
+        """The endpoint as the admin API shows it (without secrets)."""
+        return {
+            "id": self.id, "url": self.url, "description": self.description,
+            "filter": self.filter.model_dump(), "disabled": self.disabled,
+            "disabled_reason": self.disabled_reason, "created_at": _iso(self.created_at),
+            "last_success_at": _iso(self.last_success_at), "failing_since": _iso(self.failing_since),
+        }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP attempt of a delivery."""
+
+    attempt: int
+    at: datetime
+    status_code: int | None
+    latency_ms: float
+    response: str
+    error: str | None
+
+    def public(self) -> dict[str, Any]:
+        return {"attempt": self.attempt, "at": _iso(self.at), "status_code": self.status_code,
+                "latency_ms": round(self.latency_ms, 1), "response": self.response, "error": self.error}
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One event for one endpoint."""
+
+    id: str
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    event_json: str
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+    def public(self, attempts: list[Attempt] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id, "endpoint_id": self.endpoint_id, "event_id": self.event_id,
+            "event_type": self.event_type, "status": self.status, "attempts": self.attempts,
+            "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
+        }
+        if attempts is not None:
+            out["attempt_log"] = [a.public() for a in attempts]
+        return out
+
+
+def delivery_id(endpoint_id: str, event_id: str) -> str:
+    """Stable per (endpoint, event): announcing an event twice makes one delivery."""
+    return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{endpoint_id}:{event_id}"))
+
+
+class EndpointRegistry:
+    """CRUD for endpoints; bookkeeping for deliveries and attempts."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- endpoints ------------------------------------------------------------------------
+
+    def create(self, url: str, description: str = "", filter: EndpointFilter | None = None,
+               *, endpoint_id: str | None = None) -> Endpoint:
+        """Register an endpoint with a fresh secret."""
+        eid = endpoint_id or f"ep_{uuid.uuid4().hex}"
+        self._db.execute(
+            "INSERT INTO webhook_endpoints (id, url, description, filter_json, secret, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (eid, url, description, (filter or EndpointFilter()).model_dump_json(), new_secret(),
+             _iso(_now())))
+        endpoint = self.get(eid)
+        assert endpoint is not None
+        return endpoint
+
+    def get(self, endpoint_id: str) -> Endpoint | None:
+        row = self._db.execute(f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ?",
+                               (endpoint_id,)).fetchone()
+        return _endpoint(row) if row else None
+
+    def all(self) -> list[Endpoint]:
+        rows = self._db.execute(f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at")
+        return [_endpoint(r) for r in rows.fetchall()]
+
+    def update(self, endpoint_id: str, *, url: str | None = None, description: str | None = None,
+               filter: EndpointFilter | None = None, disabled: bool | None = None) -> Endpoint | None:
+        """Change the given fields; re-enabling clears the failure record."""
+        if url is not None:
+            self._set(endpoint_id, "url", url)
+        if description is not None:
+            self._set(endpoint_id, "description", description)
+        if filter is not None:
+            self._set(endpoint_id, "filter_json", filter.model_dump_json())
+        if disabled is not None:
+            self._db.execute("UPDATE webhook_endpoints SET disabled = ?, disabled_reason = ?, "
+                             "failing_since = NULL WHERE id = ?",
+                             (int(disabled), "disabled by an administrator" if disabled else None,
+                              endpoint_id))
+        return self.get(endpoint_id)
+
+    def _set(self, endpoint_id: str, column: str, value: str) -> None:
+        self._db.execute(f"UPDATE webhook_endpoints SET {column} = ? WHERE id = ?", (value, endpoint_id))
+
+    def delete(self, endpoint_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM webhook_endpoints WHERE id = ?", (endpoint_id,))
+        return cursor.rowcount > 0
+
+    def rotate_secret(self, endpoint_id: str) -> Endpoint | None:
+        """A new secret; the old one keeps signing for ``ROTATION_OVERLAP``."""
+        until = _iso(_now() + ROTATION_OVERLAP)
+        self._db.execute("UPDATE webhook_endpoints SET previous_secret = secret, secret = ?, "
+                         "previous_secret_until = ? WHERE id = ?", (new_secret(), until, endpoint_id))
+        return self.get(endpoint_id)
+
+    def disable(self, endpoint_id: str, reason: str) -> None:
+        self._db.execute("UPDATE webhook_endpoints SET disabled = 1, disabled_reason = ? WHERE id = ?",
+                         (reason, endpoint_id))
+
+    def record_success(self, endpoint_id: str) -> None:
+        self._db.execute("UPDATE webhook_endpoints SET last_success_at = ?, failing_since = NULL "
+                         "WHERE id = ?", (_iso(_now()), endpoint_id))
+
+    def record_failure(self, endpoint_id: str) -> datetime:
+        """Note a failed attempt; returns since when the endpoint has failed without success."""
+        self._db.execute("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) "
+                         "WHERE id = ?", (_iso(_now()), endpoint_id))
+        endpoint = self.get(endpoint_id)
+        return endpoint.failing_since if endpoint and endpoint.failing_since else _now()
+
+    # -- deliveries -----------------------------------------------------------------------
+
+    def add_delivery(self, endpoint_id: str, event: CloudEvent) -> DeliveryRow | None:
+        """A pending delivery of ``event``; ``None`` if this event was delivered (or given up) before."""
+        did, now = delivery_id(endpoint_id, event.id), _iso(_now())
+        self._db.execute(
+            "INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_json,"
+            " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (did, endpoint_id, event.id, event.type, event.model_dump_json(), now, now))
+        row = self.delivery(did)
+        return row if row is not None and row.status == "pending" else None
+
+    def delivery(self, did: str) -> DeliveryRow | None:
+        row = self._db.execute(f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?",
+                               (did,)).fetchone()
+        return _delivery(row) if row else None
+
+    def deliveries(self, endpoint_id: str, *, status: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None, limit: int = 100) -> list[DeliveryRow]:
+        """An endpoint's deliveries, newest first, optionally by status and creation time."""
+        sql = f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = ?"
+        args: list[Any] = [endpoint_id]
+        if status:
+            sql, args = sql + " AND status = ?", [*args, status]
+        if since:
+            sql, args = sql + " AND created_at >= ?", [*args, _iso(since)]
+        if until:
+            sql, args = sql + " AND created_at < ?", [*args, _iso(until)]
+        rows = self._db.execute(sql + " ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall()
+        return [_delivery(r) for r in rows]
+
+    def attempts(self, did: str) -> list[Attempt]:
+        rows = self._db.execute("SELECT attempt, at, status_code, latency_ms, response, error "
+                                "FROM webhook_attempts WHERE delivery_id = ? ORDER BY rowid", (did,))
+        return [Attempt(int(r[0]), datetime.fromisoformat(r[1]), r[2], float(r[3]), r[4], r[5])
+                for r in rows.fetchall()]
+
+    def record_attempt(self, did: str, attempt: Attempt, status: DeliveryStatus) -> None:
+        """Log an attempt and set the delivery's status and attempt count."""
+        self._db.execute(
+            "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms,"
+            " response, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (did, attempt.attempt, _iso(attempt.at), attempt.status_code, attempt.latency_ms,
+             attempt.response[:RESPONSE_EXCERPT_BYTES], attempt.error))
+        self._db.execute("UPDATE webhook_deliveries SET status = ?, attempts = ?, updated_at = ? "
+                         "WHERE id = ?", (status, attempt.attempt, _iso(_now()), did))
+
+    def set_status(self, did: str, status: DeliveryStatus) -> None:
+        self._db.execute("UPDATE webhook_deliveries SET status = ?, updated_at = ? WHERE id = ?",
+                         (status, _iso(_now()), did))
+
+    def reset_for_replay(self, did: str) -> DeliveryRow | None:
+        """Make a delivery pending again from attempt 1 (the log of earlier attempts is kept)."""
+        self._db.execute("UPDATE webhook_deliveries SET status = 'pending', attempts = 0, updated_at = ?"
+                         " WHERE id = ?", (_iso(_now()), did))
+        return self.delivery(did)
+
+
+_ENDPOINT_COLUMNS = ("id, url, description, filter_json, secret, previous_secret, previous_secret_until,"
+                     " disabled, disabled_reason, created_at, last_success_at, failing_since")
+_DELIVERY_COLUMNS = ("id, endpoint_id, event_id, event_type, event_json, status, attempts, created_at,"
+                     " updated_at")
+
+
+def _endpoint(row: tuple[Any, ...]) -> Endpoint:
+    created = _parse(row[9])
+    assert created is not None
+    return Endpoint(id=row[0], url=row[1], description=row[2],
+                    filter=EndpointFilter.model_validate_json(row[3]), secret=row[4],
+                    previous_secret=row[5], previous_secret_until=_parse(row[6]), disabled=bool(row[7]),
+                    disabled_reason=row[8], created_at=created, last_success_at=_parse(row[10]),
+                    failing_since=_parse(row[11]))
+
+
+def _delivery(row: tuple[Any, ...]) -> DeliveryRow:
+    return DeliveryRow(id=row[0], endpoint_id=row[1], event_id=row[2], event_type=row[3],
+                       event_json=row[4], status=row[5], attempts=int(row[6]),
+                       created_at=datetime.fromisoformat(row[7]), updated_at=datetime.fromisoformat(row[8]))

@@ -1,0 +1,104 @@
+"""The SSRF guard: webhooks go to public https hosts only, unless explicitly allowed.
+
+A URL is refused when it is not https, or when its host resolves to a loopback, private,
+link-local, reserved, multicast or cloud-metadata address. ``allow_private`` (the demo and
+the tests) lifts both rules. Deliveries resolve through ``GuardedResolver``, so the check
+holds for the address actually connected to (no DNS rebinding between check and connect).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+from yarl import URL
+
+# Cloud metadata services that are not in a private or link-local range.
+METADATA_ADDRESSES = frozenset({
+    ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
+    ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
+})
+
+Resolve = Callable[[str], Awaitable[list[str]]]
+
+
+class UnsafeURL(ValueError):
+    """The URL must not receive webhooks; ``str()`` says why."""
+
+
+def check_address(host: str, address: str) -> None:
+    """Refuse an address no webhook may reach."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip in METADATA_ADDRESSES or ip == ipaddress.ip_address("169.254.169.254"):
+        raise UnsafeURL(f"{host} resolves to {address}, a cloud metadata address")
+    if ip.is_loopback:
+        raise UnsafeURL(f"{host} resolves to {address}, a loopback address")
+    if ip.is_link_local:
+        raise UnsafeURL(f"{host} resolves to {address}, a link-local address")
+    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
+        raise UnsafeURL(f"{host} resolves to {address}, a private or reserved address")
+
+
+def check_syntax(url: str, *, allow_private: bool) -> URL:
+    """Scheme and host checks that need no DNS; returns the parsed URL."""
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError) as exc:
+        raise UnsafeURL(f"not a URL: {exc}") from None
+    if parsed.scheme not in ("https", "http") or not parsed.host:
+        raise UnsafeURL("expected an absolute http(s) URL")
+    if parsed.scheme != "https" and not allow_private:
+        raise UnsafeURL("webhook URLs must use https")
+    if parsed.user or parsed.password:
+        raise UnsafeURL("credentials in the URL are not allowed; use the signature instead")
+    return parsed
+
+
+async def check_url(url: str, *, allow_private: bool, resolve: Resolve | None = None) -> None:
+    """Refuse ``url`` unless it may receive webhooks (resolving its host now)."""
+    parsed = check_syntax(url, allow_private=allow_private)
+    if allow_private:
+        return
+    host = parsed.raw_host or ""
+    addresses = await (resolve or _resolve)(host)
+    if not addresses:
+        raise UnsafeURL(f"{host} does not resolve")
+    for address in addresses:
+        check_address(host, address)
+
+
+async def _resolve(host: str) -> list[str]:
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    resolver = DefaultResolver()
+    try:
+        return [r["host"] for r in await resolver.resolve(host, 0, socket.AF_UNSPEC)]
+    except OSError as exc:
+        raise UnsafeURL(f"{host} does not resolve: {exc}") from None
+    finally:
+        await resolver.close()
+
+
+class GuardedResolver(AbstractResolver):
+    """An aiohttp resolver that refuses unsafe addresses (unless private ones are allowed)."""
+
+    def __init__(self, *, allow_private: bool) -> None:
+        self._inner = DefaultResolver()
+        self._allow_private = allow_private
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if not self._allow_private:
+            for result in results:
+                check_address(host, result["host"])
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
