@@ -71,7 +71,7 @@ class DispatchSettings:
     concurrency: int = 4
     allow_private: bool = False
     disable_after: timedelta = timedelta(days=5)
-    prefetch: int = 64
+    prefetch: int = 256  # jobs in flight at once; a hanging endpoint holds at most `concurrency`
 
 
 class Dispatcher:

@@ -1,0 +1,82 @@
+"""Delivery bookkeeping on the in-memory broker: disabling failing endpoints, capped payloads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kamerstroom.receivers import WebhookReceiver, wait_for
+from services.publisher.webhooks.delivery import (
+    MAX_PAYLOAD_BYTES,
+    TRUNCATED_WARNING,
+    Dispatcher,
+    DispatchSettings,
+    payload,
+)
+from services.publisher.webhooks.filters import EndpointFilter
+from services.publisher.webhooks.registry import EndpointRegistry
+from services.publisher.webhooks.schedule import RetryPolicy
+from shared.messaging.memory import MemoryBroker
+from shared.schema import CloudEvent, EventKind
+from tests.unit.publisher.letters import kst
+
+
+def event(**changes: object) -> CloudEvent:
+    record = kst(**changes)
+    return CloudEvent(id="event-1", source="s", type=EventKind.PUBLISHED.event_type,
+                      subject=record.id, time=datetime.now(UTC), data=record)
+
+
+async def test_endpoint_failing_past_the_window_is_disabled(tmp_path: Path) -> None:
+    """An endpoint with no success within ``disable_after`` is disabled at its next failure."""
+    receiver = WebhookReceiver(status=503)
+    await receiver.start()
+    broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
+    await broker.connect()
+    dispatcher = Dispatcher(broker, registry, DispatchSettings(
+        policy=RetryPolicy((0, 0.05, 0.05)), allow_private=True, disable_after=timedelta(0)))
+    await dispatcher.start()
+    try:
+        endpoint = registry.create(receiver.url)
+        assert 1 == await dispatcher.fan_out(event())
+        assert await wait_for(lambda: registry.deliveries(endpoint.id)[0].status == "failed", timeout=5)
+    finally:
+        await broker.close()
+        await dispatcher.close()
+        await receiver.stop()
+    after = registry.get(endpoint.id)
+    assert after is not None and after.disabled
+    assert "no successful delivery since" in (after.disabled_reason or "")
+    assert 1 == len(receiver.received)
+
+
+async def test_fan_out_skips_filtered_and_disabled_endpoints(tmp_path: Path) -> None:
+    """Only enabled endpoints whose filter matches get a delivery; announcing twice makes no second."""
+    broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
+    await broker.connect()
+    dispatcher = Dispatcher(broker, registry, DispatchSettings(policy=RetryPolicy((0,))))
+    wanted = registry.create("https://a.example/")
+    registry.create("https://b.example/", filter=EndpointFilter(ministries=["bzk"]))
+    off = registry.create("https://c.example/")
+    registry.disable(off.id, "test")
+    assert 1 == await dispatcher.fan_out(event())
+    await dispatcher.fan_out(event())  # after a crash: the pending delivery is queued again
+    assert [(wanted.id, 1)] == [(e.id, len(registry.deliveries(e.id))) for e in registry.all()
+                                if registry.deliveries(e.id)]
+
+
+def test_payload_over_the_cap_drops_the_full_text() -> None:
+    """A huge letter goes out without body text, sections and footnotes, and says so."""
+    big = event(body_text="x" * (MAX_PAYLOAD_BYTES + 10)).model_dump_json()
+    sent = json.loads(payload(big))
+    assert len(payload(big)) < MAX_PAYLOAD_BYTES
+    assert sent["data"]["body_text"] is None
+    assert TRUNCATED_WARNING in sent["data"]["warnings"]
+    assert "event-1" == sent["id"]
+
+
+def test_payload_under_the_cap_is_unchanged() -> None:
+    """A normal event is sent byte for byte as stored."""
+    small = event().model_dump_json()
+    assert small.encode() == payload(small)
