@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from services.publisher.admin.api import AdminAPI
 from services.publisher.events import kind_of, routing_key
+from services.publisher.inflight import InFlight
 from services.publisher.metrics import EVENTS
 from services.publisher.records import RecordStore, Version
 from services.publisher.webhooks.delivery import Dispatcher
@@ -41,12 +42,14 @@ class PublisherService:
         self.dispatcher = dispatcher
         self.admin = admin
         self._prefetch = prefetch
+        self._in_flight = InFlight()
         self.running = False
 
     def mount(self, app: web.Application) -> None:
         """Add the admin API's routes to the process's HTTP server (before it starts)."""
         if self.admin is None:
             log.warning("admin API is off: set KAMERSTROOM_ADMIN_TOKEN to manage webhook endpoints")
+            app.router.add_route("*", "/v1/{tail:.*}", _admin_off)
             return
         self.admin.mount(app)
 
@@ -59,15 +62,22 @@ class PublisherService:
         self.running = True
 
     async def stop(self) -> None:
+        """Stop consuming, let handlers in flight finish (the runtime bounds this), close."""
         self.running = False
         await self._broker.cancel_consumers()
+        await self._in_flight.drained()
+        await self.dispatcher.drain()
         await self.dispatcher.close()
         self.records.close()
         self.registry.close()
 
     async def handle(self, delivery: Delivery) -> None:
         """Store the document's effect on its letter; announce a new version if there is one."""
-        document = _decode(delivery.body)
+        with self._in_flight.track():
+            await self._handle(_decode(delivery.body), delivery.message_id)
+
+    async def _handle(self, document: NormalisedDocument, message_id: str | None) -> None:
+        """A record or a withdrawal notice; an envelope with neither is dead-lettered."""
         if document.record is not None:
             version = self.records.ingest(document.record, replay=document.replay)
         elif document.withdrawn_source is not None:
@@ -75,7 +85,7 @@ class PublisherService:
         else:
             raise Unprocessable("bad-envelope", "neither a record nor a withdrawn source")
         if version is None:
-            log.info("nothing new", message_id=delivery.message_id)
+            log.info("nothing new", message_id=message_id)
             return
         await self.announce(version)
 
@@ -100,6 +110,11 @@ class PublisherService:
 
     def checks(self) -> dict[str, Check]:
         return {"publisher.consumer": lambda: (self.running, "consuming" if self.running else "stopped")}
+
+
+async def _admin_off(_: web.Request) -> web.Response:
+    detail = "the admin API is off: start the publisher with KAMERSTROOM_ADMIN_TOKEN"
+    return web.json_response({"error": "admin-api-off", "detail": detail}, status=503)
 
 
 def _decode(body: bytes) -> NormalisedDocument:

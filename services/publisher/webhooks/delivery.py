@@ -28,6 +28,7 @@ import aiohttp
 import structlog
 from pydantic import BaseModel, ValidationError
 
+from services.publisher.inflight import InFlight
 from services.publisher.metrics import ENDPOINTS_DISABLED, WEBHOOK_ATTEMPTS, WEBHOOK_FAILED
 from services.publisher.webhooks.registry import (
     RESPONSE_EXCERPT_BYTES,
@@ -83,6 +84,7 @@ class Dispatcher:
         self._config = config
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._in_flight = InFlight()
 
     @property
     def _topology(self) -> Topology:
@@ -95,6 +97,10 @@ class Dispatcher:
         await self._broker.declare_retry_queues(self._config.policy.ladder)
         await self._broker.consume(self._topology.deliveries_queue, self.handle,
                                    prefetch=self._config.prefetch)
+
+    async def drain(self) -> None:
+        """Wait until no attempt is in flight (call after the consumer was cancelled)."""
+        await self._in_flight.drained()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -152,10 +158,11 @@ class Dispatcher:
         if limit.locked():
             await self._enqueue(job, self._config.policy.queue_for(BUSY_DELAY))
             return
-        async with limit:
-            attempt, retry_after, refused = await self._attempt(endpoint, row.event_id, row.event_json,
-                                                                job.attempt)
-        await self._settle(endpoint, row, attempt, retry_after, refused)
+        with self._in_flight.track():
+            async with limit:
+                attempt, retry_after, refused = await self._attempt(endpoint, row.event_id, row.event_json,
+                                                                    job.attempt)
+            await self._settle(endpoint, row, attempt, retry_after, refused)
 
     async def send_test(self, endpoint: Endpoint, example: CloudEvent) -> Attempt:
         """One signed POST of an example event, now, outside the queue; nothing is recorded."""

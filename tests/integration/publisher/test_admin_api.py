@@ -128,3 +128,17 @@ class TestPrivateTargetsRefused:
         code, body = await publisher.call("POST", "/v1/endpoints", {"url": url})
         assert (422, "url-refused") == (code, body["error"])
         assert why in body["detail"]
+
+
+class TestWithoutToken:
+    """Without ``KAMERSTROOM_ADMIN_TOKEN`` the admin API is off and says so."""
+
+    @pytest.fixture
+    def publisher_settings(self, publisher_settings: Settings) -> Settings:
+        return publisher_settings.model_copy(update={"admin_token": None})
+
+    async def test_admin_api_is_off(self, publisher: Publisher) -> None:
+        """Every /v1 call answers 503 naming the setting."""
+        code, body = await publisher.call("GET", "/v1/endpoints")
+        assert (503, "admin-api-off") == (code, body["error"])
+        assert "KAMERSTROOM_ADMIN_TOKEN" in body["detail"]

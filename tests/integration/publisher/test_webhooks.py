@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook
@@ -108,3 +109,14 @@ async def test_410_disables_the_endpoint(publisher: Publisher, receivers) -> Non
     await publisher.feed(document(other_letter()))
     assert await wait_for(lambda: len(witness.requests) >= 1, timeout=20)
     assert 1 == len(receiver.requests)
+
+
+async def test_retry_after_postpones_the_next_attempt(publisher: Publisher, receivers) -> None:
+    """A 503 with ``Retry-After: 1`` waits at least a second, not the schedule's 0.2 s."""
+    receiver: ScriptedReceiver = await receivers(script=lambda n: 503 if n == 1 else 204, retry_after="1")
+    endpoint = await publisher.add_endpoint(receiver.url)
+    await publisher.feed(document(kst()))
+    rows = await settled(publisher, endpoint["id"])
+    assert ["succeeded"] == [r["status"] for r in rows]
+    first, second = (datetime.fromisoformat(a["at"]) for a in rows[0]["attempt_log"])
+    assert (second - first).total_seconds() >= 0.95
