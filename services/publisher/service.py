@@ -48,12 +48,13 @@ class PublisherService:
     def mount(self, app: web.Application) -> None:
         """Add the admin API's routes to the process's HTTP server (before it starts)."""
         if self.admin is None:
-            log.warning("admin API is off: set KAMERSTROOM_ADMIN_TOKEN to manage webhook endpoints")
             app.router.add_route("*", "/v1/{tail:.*}", _admin_off)
             return
         self.admin.mount(app)
 
     async def start(self) -> None:
+        if self.admin is None:
+            log.warning("admin API is off: set KAMERSTROOM_ADMIN_TOKEN to manage webhook endpoints")
         await self.dispatcher.start()
         for version in self.records.unannounced():  # left over from a crash
             await self.announce(version)
