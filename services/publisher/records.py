@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.publisher.events import build_event
-from services.publisher.identity import canonical_id, identity_keys
+from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.record import SourceRef
@@ -124,6 +124,7 @@ class RecordStore:
         upstream = record.sources[0].upstream_id if record.sources else record.id
         with self._transaction():
             letter = self.letter_of(feed, upstream) or self._match(record) or canonical_id(record)
+            letter = self._prefer_kst_id(letter, record)
             self._db.execute(
                 "INSERT INTO letter_sources (feed, upstream_id, letter_id, record_json, withdrawn) "
                 "VALUES (?, ?, ?, ?, 0) ON CONFLICT (feed, upstream_id) DO UPDATE SET "
@@ -160,6 +161,20 @@ class RecordStore:
             if row:
                 return str(row[0])
         return None
+
+    def _prefer_kst_id(self, letter: str, record: Kamerbrief) -> str:
+        """Rename a letter known by a derived id once a source gives its Kamerstuk id.
+
+        Happens at most once per letter; the next event lists ``id`` in ``changed_fields``.
+        """
+        kst = kst_id(record)
+        if kst is None or letter == kst or letter.startswith("kst-"):
+            return letter
+        if self._db.execute("SELECT 1 FROM letter_versions WHERE letter_id = ?", (kst,)).fetchone():
+            return letter  # the Kamerstuk id is taken by another letter: keep ours
+        for table in ("letter_sources", "letter_keys", "letter_versions"):
+            self._db.execute(f"UPDATE {table} SET letter_id = ? WHERE letter_id = ?", (kst, letter))
+        return kst
 
     def _active_records(self, letter: str) -> list[Kamerbrief]:
         rows = self._db.execute("SELECT record_json FROM letter_sources WHERE letter_id = ? "

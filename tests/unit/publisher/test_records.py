@@ -121,3 +121,17 @@ def test_unrelated_letters_stay_apart(store: RecordStore) -> None:
     b = announce(store, store.ingest(other_letter()))
     assert a.letter_id != b.letter_id
     assert EventKind.PUBLISHED == b.kind
+
+
+def test_derived_id_gives_way_to_the_kamerstuk_id(store: RecordStore) -> None:
+    """A letter first known from rijksoverheid takes the kst id when the kst record arrives."""
+    first = announce(store, store.ingest(rijksoverheid()))
+    assert "ro-7a8b9c" == first.letter_id
+    renamed = announce(store, store.ingest(tweedekamer()))
+    assert ("kst-36124-3", EventKind.UPDATED, 2) == (
+        renamed.letter_id, renamed.kind, renamed.event.data.version)
+    assert "id" in renamed.event.changed_fields
+    assert "kst-36124-3" == renamed.event.subject
+    assert [] == store.versions("ro-7a8b9c")
+    assert [1, 2] == [v.version for v in store.versions("kst-36124-3")]
+    assert "kst-36124-3" == store.letter_of("rijksoverheid", "7a8b9c")
