@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     def _schedule(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_values(cls, value: list[float]) -> list[float]:
+        if not value or any(s < 0 for s in value):
+            raise ValueError("expected one or more delays in seconds, none negative, e.g. 0,5,300")
+        return value
+
     @field_validator("sources")
     @classmethod
     def _known_sources(cls, value: list[str]) -> list[str]:
