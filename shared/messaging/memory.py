@@ -44,6 +44,7 @@ class MemoryBroker(Broker):
         self.bindings: list[tuple[str, str, str]] = []  # (exchange, pattern, queue)
         self.published: list[tuple[str, OutgoingMessage]] = []
         self.retry_queues: dict[str, float] = {}
+        self._held: set[asyncio.Future[None]] = set()
         self.up = False
         self._tasks: list[asyncio.Task[None]] = []
         self._consumed: set[str] = set()
@@ -91,8 +92,12 @@ class MemoryBroker(Broker):
         back = OutgoingMessage(body=message.body, routing_key=DELIVER_ROUTING_KEY,
                                message_id=message.message_id, content_type=message.content_type,
                                headers=message.headers)
-        asyncio.get_running_loop().call_later(
-            ttl, lambda: asyncio.ensure_future(self.publish(self.topology.webhooks, back)))
+        asyncio.get_running_loop().call_later(ttl, self._release, back)
+
+    def _release(self, message: OutgoingMessage) -> None:
+        task = asyncio.ensure_future(self.publish(self.topology.webhooks, message))
+        self._held.add(task)  # keep a reference until done, or the task may be collected
+        task.add_done_callback(self._held.discard)
 
     async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
         self._consumed.add(queue)
