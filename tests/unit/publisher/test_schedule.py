@@ -45,3 +45,18 @@ def test_parse_retry_after() -> None:
     assert 90.0 == parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now=now)
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_settings_refuse_an_empty_or_negative_schedule() -> None:
+    """``KAMERSTROOM_WEBHOOK_RETRY_SCHEDULE`` must hold one or more non-negative delays."""
+    from shared.config import load_settings
+    from shared.errors import ConfigError
+
+    for bad in ("", "5,-1"):
+        try:
+            load_settings(webhook_retry_schedule=bad)
+            refused = False
+        except ConfigError as exc:
+            refused = "KAMERSTROOM_WEBHOOK_RETRY_SCHEDULE" in str(exc)
+        assert refused, bad
+    assert [0.0, 0.5] == load_settings(webhook_retry_schedule="0,0.5").webhook_retry_schedule
