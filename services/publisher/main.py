@@ -27,7 +27,7 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
         concurrency=settings.webhook_concurrency, allow_private=settings.webhook_allow_private,
         disable_after=timedelta(days=settings.webhook_disable_after_days),
     ))
-    admin = AdminAPI(settings.admin_token, registry, dispatcher,
+    admin = AdminAPI(settings.admin_token, registry, dispatcher, records.events_between,
                      allow_private=settings.webhook_allow_private) if settings.admin_token else None
     return PublisherService(broker, records, registry, dispatcher, admin, prefetch=settings.prefetch)
 

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from services.publisher.events import build_event
@@ -99,6 +100,16 @@ class RecordStore:
             "SELECT letter_id, version, kind, event_json, announced FROM letter_versions "
             "WHERE letter_id = ? ORDER BY version", (letter_id,)).fetchall()
         return [_version(r) for r in rows]
+
+    def events_between(self, since: datetime, until: datetime | None = None,
+                       limit: int = 10_000) -> list[CloudEvent]:
+        """Announced events whose version was stored in ``[since, until)``, oldest first."""
+        sql = "SELECT event_json FROM letter_versions WHERE announced = 1 AND created_at >= ?"
+        args: list[str | int] = [_sqlite_time(since)]
+        if until is not None:
+            sql, args = sql + " AND created_at < ?", [*args, _sqlite_time(until)]
+        rows = self._db.execute(sql + " ORDER BY created_at LIMIT ?", (*args, limit)).fetchall()
+        return [CloudEvent.model_validate_json(r[0]) for r in rows]
 
     def letter_of(self, feed: str, upstream_id: str) -> str | None:
         """The canonical letter id a feed's item was resolved to."""
@@ -206,6 +217,13 @@ class RecordStore:
         self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json) "
                          "VALUES (?, ?, ?, ?)", (letter, record.version, kind.value, event.model_dump_json()))
         return Version(letter, record.version, kind, event, announced=False)
+
+
+def _sqlite_time(when: datetime) -> str:
+    """The format of SQLite's ``strftime('%Y-%m-%dT%H:%M:%fZ')``, so text comparison orders by time."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _version(row: tuple[str, int, str, str, int]) -> Version:

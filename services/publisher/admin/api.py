@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _M = TypeVar("_M", bound=BaseModel)
+EventsBetween = Callable[[datetime, datetime | None], list[CloudEvent]]
 _ERRORS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest, 404: web.HTTPNotFound, 422: web.HTTPUnprocessableEntity,
 }
@@ -51,6 +52,9 @@ class PatchEndpoint(_Body):
 
 
 class Replay(_Body):
+    """Deliveries by id; or events announced in ``[since, until)``; ``status`` narrows the
+    range to this endpoint's deliveries in that state (``failed``: retry what failed)."""
+
     since: datetime | None = None
     until: datetime | None = None
     delivery_ids: list[str] = Field(default_factory=list, max_length=1000)
@@ -66,9 +70,10 @@ class Replay(_Body):
 class AdminAPI:
     """The ``/v1`` routes."""
 
-    def __init__(self, token: str, registry: EndpointRegistry, dispatcher: Dispatcher, *,
-                 allow_private: bool) -> None:
+    def __init__(self, token: str, registry: EndpointRegistry, dispatcher: Dispatcher,
+                 events_between: EventsBetween, *, allow_private: bool) -> None:
         self._token = token.encode()
+        self._events_between = events_between
         self._registry = registry
         self._dispatcher = dispatcher
         self._allow_private = allow_private
@@ -150,6 +155,8 @@ class AdminAPI:
         return web.json_response({"data": [r.public(self._registry.attempts(r.id)) for r in rows]})
 
     async def replay(self, request: web.Request) -> web.StreamResponse:
+        """By delivery ids; or by time range: every matching event announced then (with
+        ``status``, only this endpoint's deliveries in that state)."""
         endpoint = self._endpoint(request)
         body = await _parse(request, Replay)
         if body.delivery_ids:
@@ -158,11 +165,18 @@ class AdminAPI:
             missing = sorted(set(body.delivery_ids) - {r.id for r in rows})
             if missing:
                 return _error(404, "not-found", f"no such deliveries for this endpoint: {', '.join(missing)}")
-        else:
+            await self._dispatcher.replay(rows)
+            ids = [r.id for r in rows]
+        elif body.status is not None:
             rows = self._registry.deliveries(endpoint.id, status=body.status, since=body.since,
                                              until=body.until, limit=10_000)
-        count = await self._dispatcher.replay(rows)
-        return web.json_response({"replayed": count, "delivery_ids": [r.id for r in rows]}, status=202)
+            await self._dispatcher.replay(rows)
+            ids = [r.id for r in rows]
+        else:
+            assert body.since is not None
+            events = self._events_between(body.since, body.until)
+            ids = await self._dispatcher.replay_events(endpoint, events)
+        return web.json_response({"replayed": len(ids), "delivery_ids": ids}, status=202)
 
     async def test(self, request: web.Request) -> web.StreamResponse:
         endpoint = self._endpoint(request)

@@ -116,7 +116,8 @@ def openapi_document() -> dict[str, Any]:
             },
             "/v1/endpoints/{id}/replay": {
                 "parameters": _ID,
-                "post": {"summary": "Send deliveries again (same webhook-id), by id or creation time",
+                "post": {"summary": "Send again, same webhook-id: deliveries by id; events announced "
+                                    "since/until matching the filter; with status, deliveries in that state",
                          "requestBody": _json(_ref("Replay")),
                          "responses": {"202": _answer("Queued", {"type": "object", "properties": {
                              "replayed": {"type": "integer"}}}), **_INVALID, **_ERRORS}},

@@ -36,6 +36,7 @@ from services.publisher.webhooks.registry import (
     DeliveryRow,
     Endpoint,
     EndpointRegistry,
+    delivery_id,
 )
 from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait, parse_retry_after
 from services.publisher.webhooks.signing import signature_headers
@@ -127,6 +128,25 @@ class Dispatcher:
             self._registry.reset_for_replay(row.id)
             await self._enqueue(Job(delivery_id=row.id, attempt=1), Wait(0, 0))
         return len(rows)
+
+    async def replay_events(self, endpoint: Endpoint, events: list[CloudEvent]) -> list[str]:
+        """Send these events to ``endpoint`` (those its filter matches), delivered before or not.
+
+        Returns the delivery ids; each goes out from attempt 1 with the event id as ``webhook-id``.
+        """
+        ids = []
+        for event in events:
+            if not endpoint.filter.matches(event):
+                continue
+            row = self._registry.delivery(delivery_id(endpoint.id, event.id))
+            if row is not None:
+                self._registry.reset_for_replay(row.id)
+            else:
+                row = self._registry.add_delivery(endpoint.id, event)
+            if row is not None:
+                await self._enqueue(Job(delivery_id=row.id, attempt=1), Wait(0, 0))
+                ids.append(row.id)
+        return ids
 
     async def _enqueue(self, job: Job, wait: Wait) -> None:
         delayed = wait.queue_delay > 0

@@ -95,17 +95,24 @@ async def test_test_call_posts_a_signed_example(publisher: Publisher, receivers)
 
 
 async def test_replay_by_time_range(publisher: Publisher, receivers) -> None:
-    """Replaying a time range re-sends those deliveries with their original webhook-id."""
-    receiver: ScriptedReceiver = await receivers()
-    created = await publisher.add_endpoint(receiver.url)
+    """Replaying a time range re-sends past events with their original webhook-id, also to an
+    endpoint registered after them."""
+    early: ScriptedReceiver = await receivers()
+    first = await publisher.add_endpoint(early.url)
     await publisher.feed(document(kst()))
-    assert await wait_for(lambda: len(receiver.requests) >= 1, timeout=20)
-    code, body = await publisher.call("POST", f"/v1/endpoints/{created['id']}/replay",
-                                      {"since": "2000-01-01T00:00:00Z"})
-    assert (202, 1) == (code, body["replayed"])
-    assert await wait_for(lambda: len(receiver.requests) >= 2, timeout=20)
-    assert 1 == len(set(receiver.ids()))
-    code, body = await publisher.call("POST", f"/v1/endpoints/{created['id']}/replay", {})
+    assert await wait_for(lambda: len(early.requests) >= 1, timeout=20)
+    late: ScriptedReceiver = await receivers()
+    second = await publisher.add_endpoint(late.url)
+    for endpoint in (first, second):
+        code, body = await publisher.call("POST", f"/v1/endpoints/{endpoint['id']}/replay",
+                                          {"since": "2000-01-01T00:00:00Z"})
+        assert (202, 1) == (code, body["replayed"])
+    assert await wait_for(lambda: len(early.requests) >= 2 and len(late.requests) >= 1, timeout=20)
+    assert 1 == len(set(early.ids() + late.ids()))
+    code, body = await publisher.call("POST", f"/v1/endpoints/{first['id']}/replay",
+                                      {"since": "2999-01-01T00:00:00Z"})
+    assert (202, 0) == (code, body["replayed"])
+    code, body = await publisher.call("POST", f"/v1/endpoints/{first['id']}/replay", {})
     assert 422 == code
 
 
