@@ -40,7 +40,7 @@ from services.publisher.webhooks.registry import (
 )
 from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait, parse_retry_after
 from services.publisher.webhooks.signing import signature_headers
-from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_url
+from services.publisher.webhooks.ssrf import GuardedResolver, HostUnresolvable, UnsafeURL, check_url
 from shared.errors import Unprocessable
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
@@ -198,6 +198,8 @@ class Dispatcher:
         started, at = time.monotonic(), datetime.now(UTC)
         try:
             await check_url(endpoint.url, allow_private=self._config.allow_private)
+        except HostUnresolvable as exc:  # DNS trouble passes: try again later
+            return Attempt(number, at, None, 0.0, "", str(exc)), None, False
         except UnsafeURL as exc:
             return Attempt(number, at, None, 0.0, "", f"refused: {exc}"), None, True
         body = payload(event_json)

@@ -29,6 +29,10 @@ class UnsafeURL(ValueError):
     """The URL must not receive webhooks; ``str()`` says why."""
 
 
+class HostUnresolvable(UnsafeURL):
+    """The host does not resolve now: refused at registration, retried at delivery."""
+
+
 def check_address(host: str, address: str) -> None:
     """Refuse an address no webhook may reach."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -65,7 +69,7 @@ async def check_url(url: str, *, allow_private: bool, resolve: Resolve | None = 
     host = parsed.raw_host or ""
     addresses = await (resolve or _resolve)(host)
     if not addresses:
-        raise UnsafeURL(f"{host} does not resolve")
+        raise HostUnresolvable(f"{host} does not resolve")
     for address in addresses:
         check_address(host, address)
 
@@ -80,7 +84,7 @@ async def _resolve(host: str) -> list[str]:
     try:
         return [r["host"] for r in await resolver.resolve(host, 0, socket.AF_UNSPEC)]
     except OSError as exc:
-        raise UnsafeURL(f"{host} does not resolve: {exc}") from None
+        raise HostUnresolvable(f"{host} does not resolve: {exc}") from None
     finally:
         await resolver.close()
 

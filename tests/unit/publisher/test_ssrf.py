@@ -53,3 +53,14 @@ async def test_public_address_passes() -> None:
 async def test_flag_allows_loopback_and_http() -> None:
     """``KAMERSTROOM_WEBHOOK_ALLOW_PRIVATE`` lifts both rules (no exception)."""
     await check_url("http://127.0.0.1:9/hook", allow_private=True)
+
+
+async def test_unresolvable_host_is_its_own_refusal() -> None:
+    """A name that does not resolve is refused as unresolvable (delivery retries it later)."""
+    from services.publisher.webhooks.ssrf import HostUnresolvable
+
+    async def nothing(host: str) -> list[str]:
+        return []
+
+    with pytest.raises(HostUnresolvable, match="does not resolve"):
+        await check_url("https://gone.example/hook", allow_private=False, resolve=nothing)
