@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.publisher.webhooks.ssrf import UnsafeURL, check_url
+from services.publisher.webhooks.ssrf import HostUnresolvable, UnsafeURL, check_url
 
 
 def resolving_to(address: str):
@@ -57,8 +57,6 @@ async def test_flag_allows_loopback_and_http() -> None:
 
 async def test_unresolvable_host_is_its_own_refusal() -> None:
     """A name that does not resolve is refused as unresolvable (delivery retries it later)."""
-    from services.publisher.webhooks.ssrf import HostUnresolvable
-
     async def nothing(host: str) -> list[str]:
         return []
 
