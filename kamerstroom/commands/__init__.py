@@ -14,9 +14,11 @@ if TYPE_CHECKING:
 else:  # argparse's action class is generic only to the type checker
     Subparsers = Any
 
-from kamerstroom.commands import demo, services  # after Subparsers: they import it
+from kamerstroom.commands import backfill, demo, feeds, services  # after Subparsers: they import it
 
 COMMANDS: list[Callable[[Subparsers], None]] = [
     services.register,
     demo.register,
+    backfill.register,
+    feeds.register,
 ]
