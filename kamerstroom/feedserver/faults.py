@@ -16,6 +16,7 @@ Over HTTP: ``POST /_faults`` with ``{"path": "/sru", "faults": ["reset"], "times
     invalid-xml  200 with a body that is not XML
     oversize     200 with a body of ``OVERSIZE_BYTES`` (no Content-Length)
     bom          the normal body, prefixed with a UTF-8 byte-order mark
+    diagnostic   200 with the real recorded SRU diagnostic ("Query syntax error")
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-FAULTS = ("429", "500", "reset", "slow", "truncated", "invalid-xml", "oversize", "bom")
+FAULTS = ("429", "500", "reset", "slow", "truncated", "invalid-xml", "oversize", "bom",
+          "diagnostic")
+DIAGNOSTIC = Path(__file__).parent / "recordings" / "sru-diagnostic-query-syntax-error.xml"
 SLOW_SECONDS = 2.0
-OVERSIZE_BYTES = 256 * 1024
+OVERSIZE_BYTES = 1024 * 1024
 BOM = b"\xef\xbb\xbf"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -102,6 +106,8 @@ async def _inject(fault: str, request: web.Request, handler: Handler) -> web.Str
         return await _truncated(request)
     if fault == "invalid-xml":
         return web.Response(body=b"<?xml version='1.0'?><unclosed><tag>", content_type="application/xml")
+    if fault == "diagnostic":  # SRU reports errors with HTTP 200
+        return web.Response(body=DIAGNOSTIC.read_bytes(), content_type="text/xml")
     if fault == "oversize":
         return await _oversize(request)
     response = await handler(request)  # "bom"

@@ -140,7 +140,7 @@ class OfficieleBekendmakingen:
     async def _related(self, client: PoliteClient, record: SruRecord,
                        body: bytes) -> dict[str, str]:
         """The metadata manifestation, when the XML only points at it."""
-        extern = extern_metadata_url(body)
+        extern = extern_metadata_url(body, record.xml_url or record.identifier)
         if extern is None:
             return {}
         url = record.metadata_url or extern
@@ -159,12 +159,12 @@ def check_xml(body: bytes, url: str) -> etree._Element:
         raise Unprocessable("malformed-xml", f"{url}: {exc}") from exc
 
 
-def extern_metadata_url(body: bytes) -> str | None:
+def extern_metadata_url(body: bytes, url: str) -> str | None:
     """The metadata URL if the kst XML holds no metadata of its own, only a pointer to it.
 
     Raises ``Unprocessable`` if the body is not XML.
     """
-    root = check_xml(body, "kst XML")
+    root = check_xml(body, url)
     metas = list(root.iter("{*}meta"))
     names = {m.get("name") for m in metas}
     if names != {EXTERN_METADATA}:
