@@ -52,6 +52,8 @@ class Faults:
 
     rules: list[_Rule] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)  # path?query of every request
+    user_agents: list[str] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)  # loop time of each request
 
     def add(self, prefix: str, *faults: str, times: int | None = 1) -> None:
         """Queue ``faults`` for requests whose path starts with ``prefix``."""
@@ -82,6 +84,8 @@ def middleware(faults: Faults) -> Middleware:
     async def apply(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith("/_faults"):
             faults.requests.append(request.path_qs)
+            faults.user_agents.append(request.headers.get("User-Agent", ""))
+            faults.arrivals.append(asyncio.get_running_loop().time())
         fault = faults.take(request.path)
         if fault is None:
             return await handler(request)

@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 
 import aiohttp
 import structlog
+from multidict import CIMultiDict
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from yarl import URL
 
@@ -60,7 +61,7 @@ class Response:
 
     url: str
     status: int
-    headers: dict[str, str]
+    headers: CIMultiDict[str]  # case-insensitive: servers spell ETag as Etag too
     body: bytes
     not_modified: bool = False
 
@@ -173,7 +174,7 @@ class PoliteClient:
                                                                  self.options.max_retry_after)
                     raise _Transient(f"GET {target} answered {resp.status}", retry_after)
                 body = await self._read_capped(resp)
-                response = Response(str(resp.url), resp.status, dict(resp.headers), body)
+                response = Response(str(resp.url), resp.status, CIMultiDict(resp.headers), body)
         except aiohttp.ClientPayloadError as exc:
             raise _Transient(f"GET {target}: body cut off ({exc})", truncated=True) from exc
         except (TimeoutError, aiohttp.ClientError) as exc:

@@ -94,10 +94,11 @@ class Harness:
     broker: RabbitMQBroker
     server: FeedServer
 
-    def service(self, broker: Broker | None = None, http: HttpOptions = FAST) -> FetcherService:
+    def service(self, broker: Broker | None = None, http: HttpOptions = FAST,
+                interval: float = 3600.0) -> FetcherService:
         """A fresh service over the same data directory (a restart)."""
         return FetcherService(broker or self.broker, FetcherStore(self.settings.db_path),
-                              build_sources(self.settings), interval=3600.0, http=http)
+                              build_sources(self.settings), interval=interval, http=http)
 
     def source(self, name: str) -> Source:
         return next(s for s in build_sources(self.settings) if s.name == name)
