@@ -31,7 +31,7 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("backfill", help="walk a feed's history into the pipeline")
     parser.add_argument("--source", required=True, choices=SOURCE_NAMES, help="the feed to walk")
     parser.add_argument("--since", required=True, type=_day, help="first day (YYYY-MM-DD)")
-    parser.add_argument("--until", type=_day, help="last day (YYYY-MM-DD), default: today")
+    parser.add_argument("--until", type=_day, help="last day (YYYY-MM-DD), default: no end")
     parser.set_defaults(func=_backfill)
 
 

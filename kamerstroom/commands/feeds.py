@@ -45,4 +45,6 @@ async def serve(host: str, port: int, ready: asyncio.Event | None = None,
         await stop.wait()
     finally:
         await server.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
     return 0
