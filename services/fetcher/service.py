@@ -56,6 +56,9 @@ class FetcherService:
         self._interval = interval
         self._http = http
         self.states = {s.name: SourceState() for s in sources}
+        # Held while an item is published and recorded: stop() cancels a poll only outside it,
+        # so a confirmed message is never left unrecorded (which would queue it twice).
+        self._handling = {s.name: asyncio.Lock() for s in sources}
         self._tasks: list[asyncio.Task[None]] = []
         self._session: aiohttp.ClientSession | None = None
         self._stopping = asyncio.Event()
@@ -67,9 +70,11 @@ class FetcherService:
             self._tasks.append(asyncio.create_task(self._loop(source, client), name=source.name))
 
     async def stop(self) -> None:
+        """Stop polling: each source finishes the item in hand, then its poll is cancelled."""
         self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
+        for source, task in zip(self._sources, self._tasks, strict=False):
+            async with self._handling[source.name]:
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
@@ -86,8 +91,10 @@ class FetcherService:
         queuer = Queuer(self._broker, self._store, source.name, key)
         context = PollContext(checkpoint=self._store.checkpoint(key),
                               seen=lambda uid: self._store.seen(source.name, uid), window=window)
+        handling = self._handling.setdefault(source.name, asyncio.Lock())
         async for item in source.poll(client, context):
-            await queuer.handle(item)
+            async with handling:
+                await queuer.handle(item)
         return queuer.tally
 
     async def _loop(self, source: Source, client: PoliteClient) -> None:

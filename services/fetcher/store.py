@@ -88,6 +88,11 @@ class FetcherStore:
         """Remember a document after the broker confirmed it (no version, no checkpoint)."""
         self.record(source, upstream_id, content_hash, None)
 
+    def count(self, source: str) -> int:
+        """How many documents of ``source`` were handled (queued, withdrawn or dead-lettered)."""
+        row = self._db.execute("SELECT count(*) FROM seen WHERE source = ?", (source,)).fetchone()
+        return int(row[0])
+
     def checkpoint(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM checkpoints WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from kamerstroom.receivers import wait_for
 from services.fetcher.store import FetcherStore
 from shared.errors import RetryLater
-from tests.integration.fetcher.conftest import FlakyBroker, Harness
+from tests.integration.fetcher.conftest import FAST, FlakyBroker, Harness
 
 SOURCE = "tweedekamer"
 
@@ -122,3 +124,28 @@ async def test_truncated_enclosure_is_retried_then_dead_lettered(harness: Harnes
 
     assert ["unreadable-body"] == [d.headers["x-kamerstroom-reason"] for d in dead]
     assert 3 == len(hits)  # every attempt of FAST
+
+
+async def test_exactly_once_across_a_stop_mid_page(harness: Harness) -> None:
+    """A service stopped in the middle of a page and started again queues every letter once."""
+    spaced = replace(FAST, min_interval=0.02)  # slow enough to stop it part way
+    service = harness.service(http=spaced)
+    watcher = FetcherStore(harness.settings.db_path)
+    await service.start()
+    try:
+        await wait_for(lambda: watcher.count("tweedekamer") >= 5, timeout=30)
+    finally:
+        await service.stop()
+    first_run = watcher.count("tweedekamer")
+    restarted = harness.service(http=spaced)
+    await restarted.start()
+    try:
+        done = await wait_for(lambda: restarted.states[SOURCE].last_success is not None, timeout=30)
+    finally:
+        await restarted.stop()
+        watcher.close()
+    ids = [m.json()["upstream_id"] for m in await harness.raw() if m.routing_key == SOURCE]
+
+    assert done
+    assert 5 <= first_run < len(harness.server.tweedekamer.letters)
+    assert sorted(harness.server.tweedekamer.letters) == sorted(ids)
