@@ -43,6 +43,10 @@ MAX_PAGES = 10_000  # a bound on one walk
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
+class ResourceUnavailable(Exception):
+    """An enclosure that still fails after every retry while the API itself answers."""
+
+
 @dataclass(frozen=True)
 class SyncEntry:
     """What the fetcher needs from one SyncFeed entry."""
@@ -113,6 +117,9 @@ class TweedeKamer:
         except Unprocessable as exc:
             return Failed(entry.id, exc.reason, exc.detail, entry.enclosure, entry.updated,
                           entry.text, checkpoint)
+        except ResourceUnavailable as exc:
+            return Failed(entry.id, "resource-unavailable", str(exc), entry.enclosure,
+                          entry.updated, entry.text, checkpoint)
 
     def _withdrawal(self, entry: SyncEntry, context: PollContext,
                     checkpoint: str | None) -> Item | None:
@@ -128,7 +135,13 @@ class TweedeKamer:
                       checkpoint: str | None) -> Found:
         odata = await self._odata(client, entry.id)
         url = entry.enclosure or f"{self.base_url}/SyncFeed/2.0/Resources/{entry.id}"
-        fetched = await fetch_file(client, url, entry.content_type)
+        try:
+            fetched = await fetch_file(client, url, entry.content_type)
+        except RetryLater as exc:
+            # The OData record just answered, so the host is up: a resource that still fails
+            # after every retry is the feed's missing-resource quirk (a 500), and waiting for
+            # it would stall the whole feed. It is dead-lettered and can be requeued.
+            raise ResourceUnavailable(str(exc)) from exc
         document = RawDocument(
             feed=NAME, upstream_id=entry.id, url=url, fetched_at=datetime.now(UTC),
             content_type=fetched.response.content_type, format=fetched.format,

@@ -86,3 +86,20 @@ async def test_a_dead_lettered_document_is_not_dead_lettered_again(harness: Harn
 
     assert (0, 0) == (again.queued, again.dead_lettered)
     assert 1 == len(await harness.dead())
+
+
+@pytest.mark.parametrize("fault", ["500", "reset", "slow", "truncated"])
+async def test_a_passing_fault_on_a_document_is_retried_and_nothing_is_lost(
+        harness: Harness, fault: str) -> None:
+    """A 500, reset, too-slow or cut-off answer once is retried; every document is queued."""
+    harness.server.faults.add("/frbr/officielepublicaties/kst/kst-33009-173/", fault)
+    tally = await harness.poll(SOURCE)
+    assert (3, 0) == (tally.queued, tally.dead_lettered)
+
+
+async def test_an_oversize_document_is_dead_lettered(harness: Harness) -> None:
+    """A document over the size limit is dead-lettered as too-large, not retried."""
+    harness.server.faults.add("/frbr/officielepublicaties/kst/kst-24515-782/", "oversize")
+    tally = await harness.poll(SOURCE)
+    dead = await harness.dead()
+    assert (2, ["too-large"]) == (tally.queued, [d.headers["x-kamerstroom-reason"] for d in dead])

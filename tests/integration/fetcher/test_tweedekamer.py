@@ -149,3 +149,22 @@ async def test_exactly_once_across_a_stop_mid_page(harness: Harness) -> None:
     assert done
     assert 5 <= first_run < len(harness.server.tweedekamer.letters)
     assert sorted(harness.server.tweedekamer.letters) == sorted(ids)
+
+
+async def test_a_resource_answering_500_every_time_does_not_stall_the_feed(harness: Harness) -> None:
+    """The missing-resource quirk (a lasting 500) dead-letters that letter; the walk goes on."""
+    letter = harness.server.tweedekamer.letters[7]
+    harness.server.faults.add(f"/SyncFeed/2.0/Resources/{letter}", "500", times=None)
+    tally = await harness.poll(SOURCE)
+    dead = await harness.dead()
+
+    assert len(harness.server.tweedekamer.letters) - 1 == tally.queued
+    assert [("resource-unavailable", letter)] == [
+        (d.headers["x-kamerstroom-reason"], d.headers["x-kamerstroom-upstream-id"]) for d in dead]
+
+
+async def test_a_429_on_the_feed_is_waited_out(harness: Harness) -> None:
+    """A 429 with Retry-After on a feed page delays the poll but loses nothing."""
+    harness.server.faults.add("/SyncFeed/2.0/Feed", "429")
+    tally = await harness.poll(SOURCE)
+    assert len(harness.server.tweedekamer.letters) == tally.queued
