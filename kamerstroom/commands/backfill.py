@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from services.fetcher.main import build_sources, http_options
 from services.fetcher.sources.base import Window
 from services.fetcher.store import FetcherStore
 from shared.config import SOURCE_NAMES, Settings, load_settings
-from shared.errors import ConfigError
+from shared.errors import ConfigError, RetryLater, Unprocessable
 from shared.logging import configure_logging
 from shared.messaging import Topology
 from shared.messaging.rabbitmq import RabbitMQBroker
@@ -60,6 +61,10 @@ async def run(settings: Settings, source_name: str, window: Window) -> int:
     try:
         tally = await backfill(broker, store, source, window, http_options(settings),
                                ProgressBar(f"backfill {source_name} {window.key}"))
+    except (RetryLater, Unprocessable) as exc:
+        print(f"\nbackfill {source_name}: stopped: {exc}. Run the same command again to resume.",
+              file=sys.stderr)
+        return 1
     finally:
         store.close()
         await broker.close()

@@ -129,6 +129,7 @@ class FetcherService:
     def checks(self) -> dict[str, Check]:
         def sources() -> tuple[bool, object]:
             # A failing feed is reported, not a reason to stop serving.
-            return True, {name: s.as_detail() for name, s in self.states.items()}
+            return True, {name: {**s.as_detail(), "checkpoint": self._store.checkpoint(name)}
+                          for name, s in self.states.items()}
 
         return {"fetcher.sources": sources, "fetcher.store": lambda: (self._store.ping(), "ok")}

@@ -81,3 +81,13 @@ async def test_backfill_command_runs_against_the_broker(harness: Harness,
     assert 0 == status
     assert "queued 1," in capsys.readouterr().out
     assert ["kst-33009-173"] == [m.json()["upstream_id"] for m in await harness.raw()]
+
+
+async def test_backfill_command_says_how_to_resume_when_the_feed_gives_up(
+        harness: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    """A feed that reports an error stops the command with exit 1 and a hint to run it again."""
+    harness.server.faults.add("/sru", "diagnostic")
+    status = await backfill_command.run(harness.settings, "officielebekendmakingen",
+                                        Window(date(2025, 1, 1)))
+    assert 1 == status
+    assert "Run the same command again to resume." in capsys.readouterr().err

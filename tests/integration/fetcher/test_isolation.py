@@ -38,6 +38,7 @@ async def test_a_failing_feed_does_not_stop_the_others(harness: Harness) -> None
     assert (0, 3) == (states["rijksoverheid"]["consecutive_failures"],
                       states["rijksoverheid"]["queued"])
     assert states["officielebekendmakingen"]["last_success"] is not None
+    assert "2025-10-03" == states["officielebekendmakingen"]["checkpoint"]
 
 
 async def test_a_feed_recovers_on_the_next_poll(harness: Harness) -> None:
