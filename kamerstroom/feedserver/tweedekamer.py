@@ -74,10 +74,14 @@ class TkData:
 
     def revise(self, document_id: str) -> None:
         """Re-emit ``document_id`` with a changed enclosure (a new revision upstream)."""
+        self.reemit(document_id)
+        self.revisions[document_id] = self.revisions.get(document_id, 0) + 1
+
+    def reemit(self, document_id: str) -> None:
+        """Re-emit ``document_id`` unchanged with a new timestamp (an upstream data fix)."""
         latest = self.latest(document_id)
         if latest is None:
             raise KeyError(document_id)
-        self.revisions[document_id] = self.revisions.get(document_id, 0) + 1
         self.entries.append(Entry({**latest.record, "GewijzigdOp": "2025-10-03T10:00:00+02:00"}))
 
     def enclosure(self, document_id: str) -> tuple[bytes, str] | None:

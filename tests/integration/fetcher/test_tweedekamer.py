@@ -79,9 +79,7 @@ async def test_a_changed_letter_is_queued_again_and_an_unchanged_one_is_not(harn
     await harness.raw()
     changed, same = harness.server.tweedekamer.letters[:2]
     harness.server.tweedekamer.revise(changed)
-    tk = harness.server.tweedekamer
-    tk.entries.append(type(tk.entries[0])({**tk.latest(same).record,  # type: ignore[union-attr]
-                                           "GewijzigdOp": "2025-10-04T08:00:00+02:00"}))
+    harness.server.tweedekamer.reemit(same)
     tally = await harness.poll(SOURCE)
 
     assert [changed] == [m.json()["upstream_id"] for m in await harness.raw()]
