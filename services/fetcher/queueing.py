@@ -40,12 +40,12 @@ class Queuer:
     """Publishes the items of one source under one checkpoint key."""
 
     def __init__(self, broker: Broker, store: FetcherStore, source: str,
-                 checkpoint_key: str) -> None:
+                 checkpoint_key: str, tally: Tally | None = None) -> None:
         self._broker = broker
         self._store = store
         self._source = source
         self._key = checkpoint_key
-        self.tally = Tally()
+        self.tally = tally if tally is not None else Tally()
 
     async def handle(self, item: Item) -> None:
         """Handle one item completely; raises ``RetryLater`` if the broker did not confirm."""

@@ -81,14 +81,15 @@ class FetcherService:
         self._store.close()
 
     async def poll_once(self, source: Source, client: PoliteClient,
-                        window: Window | None = None) -> Tally:
+                        window: Window | None = None, tally: Tally | None = None) -> Tally:
         """Handle every item of one poll (or one backfill run); return what was done.
 
         Raises ``RetryLater`` (feed or broker unavailable) or ``Unprocessable`` (a feed page
-        that is not what the protocol promises); handled items stay handled.
+        that is not what the protocol promises); handled items stay handled and counted in
+        ``tally`` when one is given.
         """
         key = checkpoint_key(source.name, window)
-        queuer = Queuer(self._broker, self._store, source.name, key)
+        queuer = Queuer(self._broker, self._store, source.name, key, tally)
         context = PollContext(checkpoint=self._store.checkpoint(key),
                               seen=lambda uid: self._store.seen(source.name, uid), window=window)
         handling = self._handling.setdefault(source.name, asyncio.Lock())
@@ -106,8 +107,9 @@ class FetcherService:
 
     async def _poll_and_report(self, source: Source, client: PoliteClient,
                                state: SourceState) -> None:
+        tally = Tally()
         try:
-            tally = await self.poll_once(source, client)
+            await self.poll_once(source, client, tally=tally)
         except (RetryLater, Unprocessable) as exc:
             state.consecutive_failures += 1
             state.last_error = str(exc)
@@ -121,10 +123,11 @@ class FetcherService:
             state.last_success = datetime.now(UTC)
             state.consecutive_failures = 0
             state.last_error = None
-            state.queued += tally.queued
-            state.dead_lettered += tally.dead_lettered
             log.info("polled", source=source.name, queued=tally.queued,
                      unchanged=tally.unchanged, dead_lettered=tally.dead_lettered)
+        finally:  # what was queued before a failure still counts
+            state.queued += tally.queued
+            state.dead_lettered += tally.dead_lettered
 
     def checks(self) -> dict[str, Check]:
         def sources() -> tuple[bool, object]:
