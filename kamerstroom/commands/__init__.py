@@ -14,11 +14,20 @@ if TYPE_CHECKING:
 else:  # argparse's action class is generic only to the type checker
     Subparsers = Any
 
-from kamerstroom.commands import demo, endpoints, services, subscribe  # after Subparsers: they import it
+from kamerstroom.commands import (  # after Subparsers: they import it
+    backfill,
+    demo,
+    endpoints,
+    feeds,
+    services,
+    subscribe,
+)
 
 COMMANDS: list[Callable[[Subparsers], None]] = [
     services.register,
     demo.register,
     subscribe.register,
     endpoints.register,
+    backfill.register,
+    feeds.register,
 ]

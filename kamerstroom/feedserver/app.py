@@ -1,23 +1,65 @@
-"""The aiohttp app of the local feed server, and a small runner for tests and the demo."""
+"""The aiohttp app of the local feed server, and a small runner for tests and the demo.
+
+Routes (each answers like the official feed it stands for):
+
+    /sru                                           SRU 2.0 searchRetrieve (KOOP)
+    /frbr/officielepublicaties/kst/{id}/1/xml/…    a kst XML manifestation
+    /frbr/officielepublicaties/kst/{id}/1/metadata/metadata.xml
+    /SyncFeed/2.0/Feed?category=Document&skiptoken=N    Tweede Kamer SyncFeed (Atom)
+    /SyncFeed/2.0/Resources/{id}                   a Document's file (PDF or DOCX)
+    /OData/v4/2.0/Document({id})                   the Document with DocumentActor, Kamerstukdossier
+    /v1/sources/rijksoverheid/documents            rijksoverheid.nl open data (JSON)
+    /v1/documents/{id}  and  /v1/documents/{id}/file.pdf
+    /_faults                                       POST to inject faults, DELETE to clear
+
+Feed pages carry an ``ETag`` and answer ``If-None-Match`` with 304.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from kamerstroom.feedserver import sru
+from kamerstroom.feedserver import faults as faults_module
+from kamerstroom.feedserver import rijksoverheid, sru, tweedekamer
+from kamerstroom.feedserver.faults import Faults
 
 RECORDINGS = Path(__file__).parent / "recordings"
 DOCS_KEY = web.AppKey("sru_documents", list[sru.KstDocument])
+TK_KEY = web.AppKey("tk_data", tweedekamer.TkData)
+RO_KEY = web.AppKey("ro_documents", list[rijksoverheid.RoDocument])
+RO_DIR_KEY = web.AppKey("ro_folder", Path)
+FAULTS_KEY = web.AppKey("faults", Faults)
+_MODIFIED = re.compile(r"dt\.modified\s*(>=|<=)\s*(\d{4}-\d{2}-\d{2})")
+_ODATA_DOCUMENT = re.compile(r"^Document\(([0-9a-fA-F-]{36})\)$")
 
 
 def create_app(recordings: Path = RECORDINGS) -> web.Application:
-    """Routes: ``/sru`` (SRU 2.0 searchRetrieve) and the ``/frbr/…`` document URLs."""
-    app = web.Application()
+    """The feed server with every route above, its data loaded from ``recordings``."""
+    faults = Faults()
+    app = web.Application(middlewares=[faults_module.middleware(faults)])
+    app[FAULTS_KEY] = faults
     app[DOCS_KEY] = sru.load_documents(recordings / "officielebekendmakingen")
-    app.router.add_get("/sru", _sru)
-    app.router.add_get("/frbr/officielepublicaties/kst/{id}/1/xml/{name}", _kst_xml)
+    app[TK_KEY] = tweedekamer.load(recordings / "tweedekamer")
+    app[RO_DIR_KEY] = recordings / "rijksoverheid"
+    app[RO_KEY] = rijksoverheid.load(recordings / "rijksoverheid")
+    routes = app.router
+    routes.add_get("/sru", _sru)
+    routes.add_get("/frbr/officielepublicaties/kst/{id}/1/xml/{name}", _kst_xml)
+    routes.add_get("/frbr/officielepublicaties/kst/{id}/1/metadata/metadata.xml", _kst_metadata)
+    routes.add_get("/SyncFeed/2.0/Feed", _syncfeed)
+    routes.add_get("/SyncFeed/2.0/Resources/{id}", _tk_resource)
+    routes.add_get("/OData/v4/2.0/{entity}", _odata)
+    routes.add_get("/v1/sources/rijksoverheid/documents", _ro_documents)
+    routes.add_get("/v1/documents/{id}", _ro_document)
+    routes.add_get("/v1/documents/{id}/file.pdf", _ro_file)
+    routes.add_post("/_faults", _post_faults)
+    routes.add_delete("/_faults", _clear_faults)
     return app
 
 
@@ -25,30 +67,127 @@ def _base_url(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}"
 
 
+def _page(request: web.Request, body: str | bytes, content_type: str) -> web.Response:
+    """A feed page with an ETag; 304 when the client already has this version."""
+    data = body.encode() if isinstance(body, str) else body
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag})
+    return web.Response(body=data, content_type=content_type, charset="utf-8",
+                        headers={"ETag": etag})
+
+
 async def _sru(request: web.Request) -> web.Response:
-    docs = request.app[DOCS_KEY]
     try:
         start = max(1, int(request.query.get("startRecord", "1")))
         maximum = max(1, min(1000, int(request.query.get("maximumRecords", "50"))))
     except ValueError:
         return web.Response(status=200, content_type="text/xml", text=_diagnostic(
             "info:srw/diagnostic/1/6", "Unsupported parameter value"))
+    docs = _modified_between(request.app[DOCS_KEY], request.query.get("query", ""))
     body = sru.response_xml(docs, _base_url(request), start, maximum)
-    return web.Response(text=body, content_type="application/xml")
+    return _page(request, body, "application/xml")
 
 
-async def _kst_xml(request: web.Request) -> web.Response:
+def _modified_between(docs: list[sru.KstDocument], query: str) -> list[sru.KstDocument]:
+    """The documents matching the query's ``dt.modified>=`` / ``<=`` clauses (day-granular)."""
+    for operator, day in _MODIFIED.findall(query):
+        if operator == ">=":
+            docs = [d for d in docs if d.values["modified"] >= day]
+        else:
+            docs = [d for d in docs if d.values["modified"] <= day]
+    return docs
+
+
+def _find_kst(request: web.Request) -> sru.KstDocument:
     wanted = request.match_info["id"]
     for doc in request.app[DOCS_KEY]:
         if doc.identifier == wanted:
-            return web.Response(body=doc.path.read_bytes(), content_type="application/xml")
+            return doc
     raise web.HTTPNotFound(text=f"no recording for {wanted}")
+
+
+async def _kst_xml(request: web.Request) -> web.Response:
+    doc = _find_kst(request)
+    return web.Response(body=doc.path.read_bytes(), content_type="application/xml",
+                        headers={"Last-Modified": "Thu, 02 Oct 2025 12:00:00 GMT"})
+
+
+async def _kst_metadata(request: web.Request) -> web.Response:
+    return web.Response(text=sru.metadata_xml(_find_kst(request)), content_type="application/xml")
 
 
 def _diagnostic(uri: str, message: str) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?><diagnostics><diagnostic '
             'xmlns="http://www.loc.gov/zing/srw/diagnostic/">'
             f"<uri>{uri}</uri><message>{message}</message></diagnostic></diagnostics>")
+
+
+async def _syncfeed(request: web.Request) -> web.Response:
+    if request.query.get("category") != "Document":
+        return web.json_response({"error": "only category=Document is replayed"}, status=400)
+    try:
+        skiptoken = max(0, int(request.query.get("skiptoken", "0")))
+    except ValueError:
+        return web.json_response({"error": "skiptoken must be a number"}, status=400)
+    body = tweedekamer.feed_xml(request.app[TK_KEY], _base_url(request), skiptoken)
+    return _page(request, body, "application/atom+xml")
+
+
+async def _tk_resource(request: web.Request) -> web.Response:
+    found = request.app[TK_KEY].enclosure(request.match_info["id"])
+    if found is None:  # the real server answers a missing resource with a 500
+        return web.Response(status=500, text="resource not found")
+    body, content_type = found
+    return web.Response(body=body, content_type=content_type)
+
+
+async def _odata(request: web.Request) -> web.Response:
+    match = _ODATA_DOCUMENT.match(request.match_info["entity"])
+    document = (tweedekamer.odata_document(request.app[TK_KEY], _base_url(request), match.group(1))
+                if match else None)
+    if document is None:
+        return web.json_response({"error": {"code": "404", "message": "Not found"}}, status=404)
+    return _json(request, document)
+
+
+def _json(request: web.Request, value: Any) -> web.Response:
+    return _page(request, json.dumps(value, ensure_ascii=False), "application/json")
+
+
+def _find_ro(request: web.Request) -> rijksoverheid.RoDocument:
+    wanted = request.match_info["id"]
+    for doc in request.app[RO_KEY]:
+        if doc.id == wanted:
+            return doc
+    raise web.HTTPNotFound(text=f"no document {wanted}")
+
+
+async def _ro_documents(request: web.Request) -> web.Response:
+    try:
+        offset = max(0, int(request.query.get("offset", "0")))
+        rows = max(1, min(200, int(request.query.get("rows", "200"))))
+    except ValueError:
+        return web.json_response({"error": "rows and offset must be numbers"}, status=400)
+    return _json(request, rijksoverheid.page(request.app[RO_KEY], _base_url(request), offset, rows))
+
+
+async def _ro_document(request: web.Request) -> web.Response:
+    return _json(request, _find_ro(request).detail(_base_url(request)))
+
+
+async def _ro_file(request: web.Request) -> web.Response:
+    body = rijksoverheid.pdf(_find_ro(request), request.app[RO_DIR_KEY])
+    return web.Response(body=body, content_type="application/pdf")
+
+
+async def _post_faults(request: web.Request) -> web.Response:
+    return await faults_module.post_faults(request, request.app[FAULTS_KEY])
+
+
+async def _clear_faults(request: web.Request) -> web.Response:
+    request.app[FAULTS_KEY].clear()
+    return web.json_response({"pending": 0})
 
 
 class FeedServer:
@@ -65,6 +204,15 @@ class FeedServer:
     @property
     def app(self) -> web.Application:
         return self._app
+
+    @property
+    def faults(self) -> Faults:
+        """Inject faults into the next requests (see ``faults``)."""
+        return self._app[FAULTS_KEY]
+
+    @property
+    def tweedekamer(self) -> tweedekamer.TkData:
+        return self._app[TK_KEY]
 
     async def start(self) -> str:
         """Start serving and return the base URL."""
@@ -83,3 +231,18 @@ class FeedServer:
     @property
     def sru_url(self) -> str:
         return f"{self.url}/sru"
+
+    @property
+    def tk_url(self) -> str:
+        return self.url
+
+    @property
+    def ro_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def expected_letters(self) -> dict[str, int]:
+        """How many distinct letters each feed replays (what a full poll should queue)."""
+        return {"officielebekendmakingen": len(self._app[DOCS_KEY]),
+                "tweedekamer": len(self._app[TK_KEY].letters),
+                "rijksoverheid": len(self._app[RO_KEY])}
+

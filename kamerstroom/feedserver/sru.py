@@ -101,3 +101,17 @@ def response_xml(docs: list[KstDocument], base_url: str, start: int, maximum: in
         f"<sru:version>2.0</sru:version><sru:numberOfRecords>{len(docs)}</sru:numberOfRecords>"
         f"<sru:records>{records}</sru:records>{nxt}</sru:searchRetrieveResponse>"
     )
+
+
+def metadata_xml(doc: KstDocument) -> str:
+    """A constructed ``metadata.xml`` manifestation in the real format (``metadata_gegevens``)."""
+    v = doc.values
+    rows = (("DC.identifier", v["identifier"]), ("DC.title", v["title"]), ("DC.type", v["type"]),
+            ("DC.creator", v["creator"]), ("DCTERMS.available", v["available"] or v["date"]),
+            ("OVERHEIDop.dossiernummer", v["dossiernummer"]),
+            ("OVERHEIDop.ondernummer", v["ondernummer"]),
+            ("OVERHEIDop.vergaderjaar", v["vergaderjaar"]),
+            ("OVERHEIDop.publicationName", "Kamerstuk"))
+    body = "".join(f'<metadata name="{name}" scheme="" content="{escape(value, {chr(34): "&quot;"})}" />'
+                   for name, value in rows)
+    return f'<?xml version="1.0" encoding="UTF-8"?><metadata_gegevens>{body}</metadata_gegevens>'

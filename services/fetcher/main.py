@@ -6,17 +6,27 @@ from services.fetcher.http import HttpOptions
 from services.fetcher.service import FetcherService
 from services.fetcher.sources.base import Source
 from services.fetcher.sources.officielebekendmakingen import OfficieleBekendmakingen
+from services.fetcher.sources.rijksoverheid import Rijksoverheid
+from services.fetcher.sources.tweedekamer import TweedeKamer
 from services.fetcher.store import FetcherStore
 from shared.config import Settings
 from shared.messaging import Broker
 
 
 def build_sources(settings: Settings) -> list[Source]:
-    """The sources chosen by ``KAMERSTROOM_SOURCES`` (not yet built ones are skipped)."""
+    """The sources chosen by ``KAMERSTROOM_SOURCES``, in that order."""
     available: dict[str, Source] = {
         "officielebekendmakingen": OfficieleBekendmakingen(settings.ob_sru_url),
+        "tweedekamer": TweedeKamer(settings.tk_api_url),
+        "rijksoverheid": Rijksoverheid(settings.ro_api_url),
     }
-    return [available[name] for name in settings.sources if name in available]
+    return [available[name] for name in settings.sources]
+
+
+def http_options(settings: Settings) -> HttpOptions:
+    """Politeness and limits from the settings."""
+    return HttpOptions(min_interval=settings.request_interval,
+                       max_bytes=settings.max_document_bytes, timeout=settings.request_timeout)
 
 
 def build(settings: Settings, broker: Broker) -> FetcherService:
@@ -24,7 +34,5 @@ def build(settings: Settings, broker: Broker) -> FetcherService:
     return FetcherService(
         broker, FetcherStore(settings.db_path), build_sources(settings),
         interval=settings.poll_interval,
-        http=HttpOptions(min_interval=settings.request_interval,
-                         max_bytes=settings.max_document_bytes,
-                         timeout=settings.request_timeout),
+        http=http_options(settings),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,11 +11,12 @@ import aiohttp
 import structlog
 
 from services.fetcher.http import HttpOptions, PoliteClient
-from services.fetcher.sources.base import Source
+from services.fetcher.queueing import Queuer, Tally
+from services.fetcher.sources.base import PollContext, Source, Window
 from services.fetcher.store import FetcherStore
 from shared.errors import RetryLater, Unprocessable
 from shared.http import Check
-from shared.messaging import Broker, OutgoingMessage
+from shared.messaging import Broker
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +29,18 @@ class SourceState:
     consecutive_failures: int = 0
     last_error: str | None = None
     queued: int = 0
+    dead_lettered: int = 0
+
+    def as_detail(self) -> dict[str, object]:
+        return {"last_success": self.last_success.isoformat() if self.last_success else None,
+                "consecutive_failures": self.consecutive_failures,
+                "last_error": self.last_error, "queued": self.queued,
+                "dead_lettered": self.dead_lettered}
+
+
+def checkpoint_key(source: str, window: Window | None) -> str:
+    """Live polling and each backfill range keep separate checkpoints."""
+    return source if window is None else f"backfill:{source}:{window.key}"
 
 
 class FetcherService:
@@ -44,6 +56,9 @@ class FetcherService:
         self._interval = interval
         self._http = http
         self.states = {s.name: SourceState() for s in sources}
+        # Held while an item is published and recorded: stop() cancels a poll only outside it,
+        # so a confirmed message is never left unrecorded (which would queue it twice).
+        self._handling = {s.name: asyncio.Lock() for s in sources}
         self._tasks: list[asyncio.Task[None]] = []
         self._session: aiohttp.ClientSession | None = None
         self._stopping = asyncio.Event()
@@ -55,57 +70,69 @@ class FetcherService:
             self._tasks.append(asyncio.create_task(self._loop(source, client), name=source.name))
 
     async def stop(self) -> None:
+        """Stop polling: each source finishes the item in hand, then its poll is cancelled."""
         self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
+        for source, task in zip(self._sources, self._tasks, strict=False):
+            async with self._handling[source.name]:
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
         self._store.close()
 
-    async def poll_once(self, source: Source, client: PoliteClient) -> int:
-        """Queue every new or changed document of one poll; return how many were queued."""
-        queued = 0
-        async for document in source.poll(client):
-            digest = "sha256:" + hashlib.sha256(document.body).hexdigest()
-            if self._store.is_queued(source.name, document.upstream_id, digest):
-                continue
-            await self._broker.publish(self._broker.topology.raw, OutgoingMessage(
-                body=document.model_dump_json().encode(), routing_key=source.name,
-                message_id=f"{source.name}:{document.upstream_id}:{digest[7:23]}",
-                headers={"x-kamerstroom-feed": source.name,
-                         "x-kamerstroom-upstream-id": document.upstream_id},
-            ))
-            self._store.mark_queued(source.name, document.upstream_id, digest)
-            queued += 1
-            log.info("queued", source=source.name, upstream_id=document.upstream_id)
-        return queued
+    async def poll_once(self, source: Source, client: PoliteClient,
+                        window: Window | None = None, tally: Tally | None = None) -> Tally:
+        """Handle every item of one poll (or one backfill run); return what was done.
+
+        Raises ``RetryLater`` (feed or broker unavailable) or ``Unprocessable`` (a feed page
+        that is not what the protocol promises); handled items stay handled and counted in
+        ``tally`` when one is given.
+        """
+        key = checkpoint_key(source.name, window)
+        queuer = Queuer(self._broker, self._store, source.name, key, tally)
+        context = PollContext(checkpoint=self._store.checkpoint(key),
+                              seen=lambda uid: self._store.seen(source.name, uid), window=window)
+        handling = self._handling.setdefault(source.name, asyncio.Lock())
+        async for item in source.poll(client, context):
+            async with handling:
+                await queuer.handle(item)
+        return queuer.tally
 
     async def _loop(self, source: Source, client: PoliteClient) -> None:
         state = self.states[source.name]
         while not self._stopping.is_set():
-            try:
-                state.queued += await self.poll_once(source, client)
-            except (RetryLater, Unprocessable) as exc:
-                state.consecutive_failures += 1
-                state.last_error = str(exc)
-                log.warning("poll failed", source=source.name, error=str(exc),
-                            consecutive_failures=state.consecutive_failures)
-            else:
-                state.last_success = datetime.now(UTC)
-                state.consecutive_failures = 0
-                state.last_error = None
+            await self._poll_and_report(source, client, state)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
 
+    async def _poll_and_report(self, source: Source, client: PoliteClient,
+                               state: SourceState) -> None:
+        tally = Tally()
+        try:
+            await self.poll_once(source, client, tally=tally)
+        except (RetryLater, Unprocessable) as exc:
+            state.consecutive_failures += 1
+            state.last_error = str(exc)
+            log.warning("poll failed", source=source.name, error=str(exc),
+                        consecutive_failures=state.consecutive_failures)
+        except Exception as exc:  # a bug in one source must not stop the others
+            state.consecutive_failures += 1
+            state.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("poll crashed", source=source.name)
+        else:
+            state.last_success = datetime.now(UTC)
+            state.consecutive_failures = 0
+            state.last_error = None
+            log.info("polled", source=source.name, queued=tally.queued,
+                     unchanged=tally.unchanged, dead_lettered=tally.dead_lettered)
+        finally:  # what was queued before a failure still counts
+            state.queued += tally.queued
+            state.dead_lettered += tally.dead_lettered
+
     def checks(self) -> dict[str, Check]:
         def sources() -> tuple[bool, object]:
-            detail = {
-                name: {"last_success": s.last_success.isoformat() if s.last_success else None,
-                       "consecutive_failures": s.consecutive_failures,
-                       "last_error": s.last_error, "queued": s.queued}
-                for name, s in self.states.items()
-            }
-            return True, detail  # a failing feed is reported, not a reason to stop serving
+            # A failing feed is reported, not a reason to stop serving.
+            return True, {name: {**s.as_detail(), "checkpoint": self._store.checkpoint(name)}
+                          for name, s in self.states.items()}
 
         return {"fetcher.sources": sources, "fetcher.store": lambda: (self._store.ping(), "ok")}

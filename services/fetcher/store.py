@@ -1,8 +1,16 @@
-"""The fetcher's memory in SQLite: which upstream documents were queued, with which content."""
+"""The fetcher's memory in SQLite: what was queued (with which content) and each checkpoint.
+
+    seen         (source, upstream_id) -> content hash and upstream version last handled
+    checkpoints  key -> value (a source's watermark or skiptoken; a backfill's position)
+
+``record`` writes a seen row and a checkpoint in one transaction, after the broker
+confirmed the message, so a restart resumes exactly after the last confirmed document.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 SCHEMA = """
@@ -13,34 +21,98 @@ CREATE TABLE IF NOT EXISTS seen (
     queued_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     PRIMARY KEY (source, upstream_id)
 );
+CREATE TABLE IF NOT EXISTS checkpoints (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
 """
+
+# A content hash that means "dead-lettered, not queued" (the reason follows the colon).
+DEAD_PREFIX = "dead:"
+WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The last handled state of one upstream document."""
+
+    content_hash: str
+    version: str | None
+
+    @property
+    def queued(self) -> bool:
+        """True if a live (not withdrawn, not dead-lettered) version was queued."""
+        return not (self.content_hash.startswith(DEAD_PREFIX) or self.content_hash == WITHDRAWN)
 
 
 class FetcherStore:
-    """Seen-table: ``(source, upstream_id) -> content hash`` of the last queued version."""
+    """Seen-table and checkpoints of one deployment (one SQLite file, WAL mode)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL sync survives a process crash; only a power loss can drop the last
+        # commits, and those messages are then republished with the same message id.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(seen)")}
+        if "version" not in columns:  # the first schema had no upstream version
+            self._db.execute("ALTER TABLE seen ADD COLUMN version TEXT")
 
-    def is_queued(self, source: str, upstream_id: str, content_hash: str) -> bool:
-        """True if exactly this content was queued before (a changed document is not)."""
+    def seen(self, source: str, upstream_id: str) -> Seen | None:
+        """What was last handled for this document, or ``None`` if never."""
         row = self._db.execute(
-            "SELECT content_hash FROM seen WHERE source = ? AND upstream_id = ?",
+            "SELECT content_hash, version FROM seen WHERE source = ? AND upstream_id = ?",
             (source, upstream_id),
         ).fetchone()
-        return row is not None and row[0] == content_hash
+        return Seen(row[0], row[1]) if row else None
+
+    def is_queued(self, source: str, upstream_id: str, content_hash: str) -> bool:
+        """True if exactly this content was handled before (a changed document is not)."""
+        seen = self.seen(source, upstream_id)
+        return seen is not None and seen.content_hash == content_hash
+
+    def record(self, source: str, upstream_id: str, content_hash: str, version: str | None,
+               checkpoint: tuple[str, str] | None = None) -> None:
+        """Remember a handled document and move a checkpoint, atomically."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO seen (source, upstream_id, content_hash, version) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source, upstream_id) DO UPDATE SET content_hash = excluded.content_hash,"
+                " version = excluded.version, queued_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                (source, upstream_id, content_hash, version),
+            )
+            if checkpoint is not None:
+                self._put_checkpoint(*checkpoint)
 
     def mark_queued(self, source: str, upstream_id: str, content_hash: str) -> None:
-        """Remember a document after the broker confirmed it."""
+        """Remember a document after the broker confirmed it (no version, no checkpoint)."""
+        self.record(source, upstream_id, content_hash, None)
+
+    def count(self, source: str) -> int:
+        """How many documents of ``source`` were handled (queued, withdrawn or dead-lettered)."""
+        row = self._db.execute("SELECT count(*) FROM seen WHERE source = ?", (source,)).fetchone()
+        return int(row[0])
+
+    def checkpoint(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM checkpoints WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_checkpoint(self, key: str, value: str) -> None:
+        with self._transaction():
+            self._put_checkpoint(key, value)
+
+    def _put_checkpoint(self, key: str, value: str) -> None:
         self._db.execute(
-            "INSERT INTO seen (source, upstream_id, content_hash) VALUES (?, ?, ?) "
-            "ON CONFLICT (source, upstream_id) DO UPDATE SET content_hash = excluded.content_hash,"
-            " queued_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            (source, upstream_id, content_hash),
+            "INSERT INTO checkpoints (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            (key, value),
         )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
 
     def ping(self) -> bool:
         self._db.execute("SELECT 1").fetchone()
@@ -48,3 +120,16 @@ class FetcherStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

@@ -1,22 +1,97 @@
-"""The interface every feed source implements."""
+"""The interface every feed source implements, and what a poll yields.
+
+A poll yields three kinds of item, in feed order:
+
+    Found     a document to queue on ``<ns>.raw`` (new, changed, or a withdrawal)
+    Failed    a document that cannot be fetched properly: dead-letter it, go on
+    Progress  nothing to queue, but the checkpoint may move (the end of a page)
+
+The fetcher handles each item completely (publish, wait for the broker's confirm, record
+it) before it asks the generator for the next one. An item's ``checkpoint`` is the value to
+resume from once it is handled; ``None`` leaves the checkpoint where it is. A source raises
+``RetryLater`` when the feed itself cannot be read now (the checkpoint stays put).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from services.fetcher.http import PoliteClient
+from services.fetcher.store import Seen
 from shared.schema import RawDocument
 
 
-class Source(Protocol):
-    """A feed. ``poll`` yields the documents that are new since the last poll.
+@dataclass(frozen=True)
+class Found:
+    """A document to queue. ``version`` is the upstream's own change marker (a timestamp)."""
 
-    The fetcher publishes each yielded document and waits for the broker's confirm
-    before asking for the next one, so a source may advance its own checkpoint when
-    the generator resumes. Raises ``RetryLater`` when the feed cannot be read now.
+    document: RawDocument
+    version: str | None = None
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A document to dead-letter with a short ``reason`` code and a readable ``detail``."""
+
+    upstream_id: str
+    reason: str
+    detail: str
+    url: str | None = None
+    version: str | None = None
+    record: str = ""
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A checkpoint to store; ``done``/``total`` (when known) feed the backfill progress bar."""
+
+    checkpoint: str | None
+    done: int | None = None
+    total: int | None = None
+
+
+Item = Found | Failed | Progress
+
+
+@dataclass(frozen=True)
+class Window:
+    """A backfill's date range (inclusive); documents in it are marked as replays."""
+
+    since: date
+    until: date | None = None
+
+    def contains(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+    @property
+    def key(self) -> str:
+        return f"{self.since.isoformat()}..{self.until.isoformat() if self.until else ''}"
+
+
+@dataclass(frozen=True)
+class PollContext:
+    """What a source may know about its past: its checkpoint and the seen-table.
+
+    ``window`` is set for a backfill (history in a date range) and ``None`` for live polling.
     """
+
+    checkpoint: str | None
+    seen: Callable[[str], Seen | None]
+    window: Window | None = None
+
+    @property
+    def replay(self) -> bool:
+        return self.window is not None
+
+
+class Source(Protocol):
+    """A feed. ``poll`` yields the items that are new since ``context.checkpoint``."""
 
     name: str
 
-    def poll(self, client: PoliteClient) -> AsyncIterator[RawDocument]: ...
+    def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]: ...

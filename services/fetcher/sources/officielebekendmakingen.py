@@ -1,26 +1,41 @@
 """KOOP SRU 2.0 (repository.overheid.nl/sru): Kamerstukken that are letters.
 
-Elements are matched by local name: prefixes and namespaces vary between records.
-An SRU diagnostic arrives with HTTP 200 and is raised as ``RetryLater`` with its message.
+Live polling keeps a ``dt.modified`` date watermark as the checkpoint and re-queries with
+one day of overlap; repeats are dropped by identifier + record timestamp before anything
+is fetched. The watermark moves once a whole walk is handled. A backfill queries its date
+range and keeps the next ``startRecord`` as its checkpoint, so it resumes mid-walk.
+
+What the parser gets (``RawDocument``):
+    body       the XML manifestation (``kst-…xml``), bytes as served (may start with a BOM)
+    metadata   ``FeedRecord(kind="sru-record", content=<the SRU <record> element as XML>)``;
+               ``related["metadata.xml"]`` = the metadata manifestation when the XML only
+               points at it (``OVERHEIDop.externMetadataRecord``)
+
+Elements are matched by local name: prefixes and namespaces vary between records. An SRU
+diagnostic arrives with HTTP 200 and is raised as ``RetryLater`` with its message; a page
+that is not XML raises ``Unprocessable``. A document that is missing, too large, cut off or
+not XML becomes a ``Failed`` item (dead-lettered) and the walk goes on.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
 from services.fetcher.http import PoliteClient
+from services.fetcher.sources.base import Failed, Found, Item, PollContext, Progress, Window
 from services.fetcher.xml import SAFE_PARSER, first_text, local_children
-from shared.errors import RetryLater
+from shared.errors import RetryLater, Unprocessable
 from shared.schema import FeedRecord, RawDocument
 
 NAME = "officielebekendmakingen"
 QUERY = "c.product-area==officielepublicaties AND w.publicatienaam=Kamerstuk"
 PAGE_SIZE = 100
-MAX_PAGES = 1000  # a bound on one poll, far above any real day's volume
+MAX_PAGES = 1000  # a bound on one walk, far above any real day's volume
+EXTERN_METADATA = "OVERHEIDop.externMetadataRecord"
 
 
 @dataclass(frozen=True)
@@ -29,79 +44,183 @@ class SruRecord:
 
     identifier: str
     timestamp: str | None
+    modified: str | None
     xml_url: str | None
+    metadata_url: str | None
     text: str
+
+    @property
+    def version(self) -> str | None:
+        return self.timestamp or self.modified
+
+
+@dataclass(frozen=True)
+class SruPage:
+    records: list[SruRecord]
+    next_position: int | None
+    total: int | None
+
+
+def query_for(context: PollContext) -> str:
+    """The CQL query: a backfill's date range, or the watermark minus one day of overlap."""
+    if context.window is not None:
+        query = f"{QUERY} AND dt.modified>={context.window.since.isoformat()}"
+        if context.window.until is not None:
+            query += f" AND dt.modified<={context.window.until.isoformat()}"
+        return query
+    if context.checkpoint:
+        overlap = date.fromisoformat(context.checkpoint) - timedelta(days=1)
+        return f"{QUERY} AND dt.modified>={overlap.isoformat()}"
+    return QUERY
 
 
 class OfficieleBekendmakingen:
-    """The SRU source. See ``Source`` for the contract."""
+    """The SRU source. See ``sources.base`` for the contract."""
 
     name = NAME
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
-    async def poll(self, client: PoliteClient) -> AsyncIterator[RawDocument]:
-        start = 1
+    async def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]:
+        query = query_for(context)
+        start = int(context.checkpoint) if context.window and context.checkpoint else 1
+        watermark = None if context.window else context.checkpoint
         for _ in range(MAX_PAGES):
-            records, next_position = await self._page(client, start)
-            for record in records:
-                if record.xml_url is None:
+            page = await self._page(client, query, start)
+            for offset, record in enumerate(page.records):
+                watermark = _later(watermark, record.modified)
+                resume = str(start + offset + 1) if context.window else None
+                seen = context.seen(record.identifier)
+                if seen is not None and seen.version == record.version:
+                    yield Progress(resume)
                     continue
-                yield await self._document(client, record)
-            if next_position is None:
-                return
-            start = next_position
+                yield await self._document(client, record, context.window, resume)
+            if page.next_position is None or not page.records:
+                break
+            start = page.next_position
+            if context.window:
+                yield Progress(str(start), done=start - 1, total=page.total)
+        if watermark is not None and context.window is None:
+            yield Progress(watermark)
 
-    async def _page(self, client: PoliteClient, start: int) -> tuple[list[SruRecord], int | None]:
-        params = {"operation": "searchRetrieve", "version": "2.0", "query": QUERY,
+    async def _page(self, client: PoliteClient, query: str, start: int) -> SruPage:
+        params = {"operation": "searchRetrieve", "version": "2.0", "query": query,
                   "startRecord": str(start), "maximumRecords": str(PAGE_SIZE),
                   "httpAccept": "application/xml"}
-        response = await client.get(self.base_url, params)
+        response = await client.get(self.base_url, params, conditional=True)
         if response.status != 200:
             raise RetryLater(f"SRU answered HTTP {response.status}")
         return parse_page(response.body)
 
-    async def _document(self, client: PoliteClient, record: SruRecord) -> RawDocument:
-        assert record.xml_url is not None
-        response = await client.get(record.xml_url)
-        if response.status != 200:
-            raise RetryLater(f"{record.xml_url} answered HTTP {response.status}")
-        return RawDocument(
+    async def _document(self, client: PoliteClient, record: SruRecord, window: Window | None,
+                        resume: str | None) -> Found | Failed:
+        def failed(reason: str, detail: str, url: str | None) -> Failed:
+            return Failed(record.identifier, reason, detail, url, record.version, record.text,
+                          resume)
+
+        if record.xml_url is None:
+            return failed("no-xml-manifestation", "the SRU record names no XML URL", None)
+        try:
+            response = await client.get(record.xml_url)
+            if response.status != 200:
+                return failed(f"http-{response.status}",
+                              f"{record.xml_url} answered HTTP {response.status}", record.xml_url)
+            related = await self._related(client, record, response.body)
+        except Unprocessable as exc:
+            return failed(exc.reason, exc.detail, record.xml_url)
+        document = RawDocument(
             feed=NAME, upstream_id=record.identifier, url=record.xml_url,
             fetched_at=datetime.now(UTC), content_type=response.content_type,
-            format="kst-xml", body=response.body,
-            metadata=FeedRecord(kind="sru-record", content=record.text),
+            format="kst-xml", body=response.body, replay=window is not None,
+            metadata=FeedRecord(kind="sru-record", content=record.text, related=related),
         )
+        return Found(document, record.version, resume)
+
+    async def _related(self, client: PoliteClient, record: SruRecord,
+                       body: bytes) -> dict[str, str]:
+        """The metadata manifestation, when the XML only points at it."""
+        extern = extern_metadata_url(body, record.xml_url or record.identifier)
+        if extern is None:
+            return {}
+        url = record.metadata_url or extern
+        response = await client.get(url)
+        if response.status != 200:
+            raise Unprocessable("missing-metadata", f"{url} answered HTTP {response.status}")
+        check_xml(response.body, url)
+        return {"metadata.xml": response.body.decode("utf-8-sig", errors="replace")}
 
 
-def parse_page(body: bytes) -> tuple[list[SruRecord], int | None]:
-    """Records and the next start position of one SRU response; raises on a diagnostic."""
+def check_xml(body: bytes, url: str) -> etree._Element:
+    """The parsed root, or ``Unprocessable("malformed-xml")``."""
+    try:
+        return etree.fromstring(body, SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise Unprocessable("malformed-xml", f"{url}: {exc}") from exc
+
+
+def extern_metadata_url(body: bytes, url: str) -> str | None:
+    """The metadata URL if the kst XML holds no metadata of its own, only a pointer to it.
+
+    Raises ``Unprocessable`` if the body is not XML.
+    """
+    root = check_xml(body, url)
+    metas = list(root.iter("{*}meta"))
+    names = {m.get("name") for m in metas}
+    if names != {EXTERN_METADATA}:
+        return None
+    return next((m.get("content") for m in metas if m.get("content")), None)
+
+
+def parse_page(body: bytes) -> SruPage:
+    """Records, next start position and total of one SRU response; raises on a diagnostic."""
     try:
         root = etree.fromstring(body, SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise RetryLater(f"SRU response is not XML: {exc}") from exc
+        raise Unprocessable("malformed-xml", f"SRU response is not XML: {exc}") from exc
     diagnostic = root if etree.QName(root).localname == "diagnostics" else None
     if diagnostic is None:
         diagnostic = next(iter(local_children(root, "diagnostics")), None)
     if diagnostic is not None:
         message = " ".join(str(t) for t in diagnostic.itertext()).split()
         raise RetryLater("SRU diagnostic: " + " ".join(message))
+    if etree.QName(root).localname != "searchRetrieveResponse":
+        raise Unprocessable("unexpected-response",
+                            f"SRU answered <{etree.QName(root).localname}>")
     records = [_record(el) for el in root.iter("{*}record")]
     next_text = first_text(root, "nextRecordPosition")
-    next_position = int(next_text) if next_text and next_text.isdigit() else None
-    return [r for r in records if r is not None], next_position
+    total_text = first_text(root, "numberOfRecords")
+    return SruPage(
+        records=[r for r in records if r is not None],
+        next_position=int(next_text) if next_text and next_text.isdigit() else None,
+        total=int(total_text) if total_text and total_text.isdigit() else None,
+    )
 
 
 def _record(element: etree._Element) -> SruRecord | None:
     identifier = first_text(element, "identifier")
     if not identifier:
         return None
-    xml_url = None
-    for item in element.iter("{*}itemUrl"):
-        if item.get("manifestation") == "xml" and item.text:
-            xml_url = item.text.strip()
-    if xml_url is None:
-        xml_url = first_text(element, "url")
+    urls = {item.get("manifestation"): (item.text or "").strip()
+            for item in element.iter("{*}itemUrl") if item.text}
+    modified = first_text(element, "modified")
     return SruRecord(identifier=identifier, timestamp=first_text(element, "timestamp"),
-                     xml_url=xml_url, text=etree.tostring(element, encoding="unicode"))
+                     modified=modified[:10] if modified else None,
+                     xml_url=urls.get("xml") or first_text(element, "url"),
+                     metadata_url=urls.get("metadata"),
+                     text=etree.tostring(element, encoding="unicode"))
+
+
+def _later(current: str | None, candidate: str | None) -> str | None:
+    """The later of two ISO dates (``None`` loses)."""
+    if candidate is None or not _is_date(candidate):
+        return current
+    return candidate if current is None or candidate > current else current
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

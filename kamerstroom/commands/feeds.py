@@ -1,0 +1,50 @@
+"""``kamerstroom feeds serve [--port N]``: the local replay of all three official feeds."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from typing import TYPE_CHECKING
+
+from kamerstroom.feedserver import FeedServer
+
+if TYPE_CHECKING:
+    from kamerstroom.commands import Subparsers
+
+
+def register(subparsers: Subparsers) -> None:
+    feeds = subparsers.add_parser("feeds", help="the local replay of the official feeds")
+    actions = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    serve = actions.add_parser("serve", help="serve recorded feed responses on loopback")
+    serve.add_argument("--port", type=int, default=8700, help="port (0: any free port)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind")
+    serve.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return asyncio.run(serve(args.host, args.port))
+
+
+async def serve(host: str, port: int, ready: asyncio.Event | None = None,
+                stop: asyncio.Event | None = None) -> int:
+    """Serve until SIGINT/SIGTERM (or ``stop``); print the settings that point at it."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    server = FeedServer(host, port)
+    url = await server.start()
+    print(f"feeds: serving on {url} (Ctrl-C to stop)\n"
+          f"  KAMERSTROOM_OB_SRU_URL={server.sru_url}\n"
+          f"  KAMERSTROOM_TK_API_URL={server.tk_url}\n"
+          f"  KAMERSTROOM_RO_API_URL={server.ro_url}", flush=True)
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,97 @@
+"""Handle what a poll yields: queue raw documents, dead-letter failures, move checkpoints.
+
+Exactly-once by construction: a document is published (and confirmed) before its seen row
+and the checkpoint are written in one transaction. A crash between the two republishes the
+same message id on restart, which the consumers deduplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import structlog
+
+from services.fetcher.sources.base import Failed, Found, Item, Progress
+from services.fetcher.store import DEAD_PREFIX, WITHDRAWN, FetcherStore
+from shared.messaging import Broker, OutgoingMessage
+from shared.messaging.topology import ERROR_HEADER, ORIGIN_QUEUE_HEADER, REASON_HEADER
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Tally:
+    """What one run did."""
+
+    queued: int = 0
+    unchanged: int = 0
+    dead_lettered: int = 0
+
+
+def content_hash(item: Found) -> str:
+    """The seen-table hash: the body's SHA-256, or a marker for a withdrawal."""
+    if item.document.withdrawn:
+        return WITHDRAWN
+    return "sha256:" + hashlib.sha256(item.document.body).hexdigest()
+
+
+class Queuer:
+    """Publishes the items of one source under one checkpoint key."""
+
+    def __init__(self, broker: Broker, store: FetcherStore, source: str,
+                 checkpoint_key: str, tally: Tally | None = None) -> None:
+        self._broker = broker
+        self._store = store
+        self._source = source
+        self._key = checkpoint_key
+        self.tally = tally if tally is not None else Tally()
+
+    async def handle(self, item: Item) -> None:
+        """Handle one item completely; raises ``RetryLater`` if the broker did not confirm."""
+        if isinstance(item, Found):
+            await self._found(item)
+        elif isinstance(item, Failed):
+            await self._failed(item)
+        elif item.checkpoint is not None:
+            self._store.set_checkpoint(self._key, item.checkpoint)
+
+    def _checkpoint(self, item: Found | Failed | Progress) -> tuple[str, str] | None:
+        return (self._key, item.checkpoint) if item.checkpoint is not None else None
+
+    async def _found(self, item: Found) -> None:
+        document = item.document
+        digest = content_hash(item)
+        if self._store.is_queued(self._source, document.upstream_id, digest):
+            self.tally.unchanged += 1
+        else:
+            await self._broker.publish(self._broker.topology.raw, OutgoingMessage(
+                body=document.model_dump_json().encode(), routing_key=self._source,
+                message_id=f"{self._source}:{document.upstream_id}:{digest[-16:]}",
+                headers={"x-kamerstroom-feed": self._source,
+                         "x-kamerstroom-upstream-id": document.upstream_id,
+                         "x-kamerstroom-replay": document.replay},
+            ))
+            self.tally.queued += 1
+            log.info("queued", source=self._source, upstream_id=document.upstream_id,
+                     withdrawn=document.withdrawn, replay=document.replay)
+        self._store.record(self._source, document.upstream_id, digest, item.version,
+                           self._checkpoint(item))
+
+    async def _failed(self, item: Failed) -> None:
+        marker = DEAD_PREFIX + item.reason
+        if not self._store.is_queued(self._source, item.upstream_id, marker):
+            await self._broker.publish(self._broker.topology.dlx, OutgoingMessage(
+                body=item.record.encode(), routing_key=self._source,
+                message_id=f"{self._source}:{item.upstream_id}:{item.reason}",
+                content_type="text/plain",
+                headers={ERROR_HEADER: item.detail[:1000], REASON_HEADER: item.reason,
+                         ORIGIN_QUEUE_HEADER: self._source,
+                         "x-kamerstroom-upstream-id": item.upstream_id,
+                         "x-kamerstroom-url": item.url or ""},
+            ))
+            self.tally.dead_lettered += 1
+            log.warning("dead-lettered", source=self._source, upstream_id=item.upstream_id,
+                        reason=item.reason, detail=item.detail)
+        self._store.record(self._source, item.upstream_id, marker, item.version,
+                           self._checkpoint(item))

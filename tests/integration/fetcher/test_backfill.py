@@ -1,0 +1,93 @@
+"""Backfill: a date range walked into the pipeline as replays, resumable, once per letter."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+
+from kamerstroom.commands import backfill as backfill_command
+from services.fetcher.backfill import ProgressBar, backfill
+from services.fetcher.sources.base import Window
+from services.fetcher.store import FetcherStore
+from shared.errors import RetryLater
+from tests.integration.fetcher.conftest import FAST, FlakyBroker, Harness
+
+
+async def run(harness: Harness, source: str, window: Window, broker: object = None,
+              bar: ProgressBar | None = None) -> object:
+    store = FetcherStore(harness.settings.db_path)
+    try:
+        return await backfill(broker or harness.broker, store, harness.source(source),  # type: ignore[arg-type]
+                              window, FAST, bar)
+    finally:
+        store.close()
+
+
+async def test_sru_backfill_queues_the_range_as_replays(harness: Harness) -> None:
+    """Only documents modified in the range are queued, each marked as a replay."""
+    await run(harness, "officielebekendmakingen", Window(date(2025, 10, 1), date(2025, 10, 2)))
+    queued = [m.json() for m in await harness.raw()]
+
+    assert [("kst-31839-1105", True)] == [(d["upstream_id"], d["replay"]) for d in queued]
+    assert any("dt.modified%3C%3D2025-10-02" in r for r in harness.server.faults.requests)
+
+
+async def test_tweedekamer_backfill_resumes_after_an_interruption(harness: Harness) -> None:
+    """Interrupted after five letters and run again, the backfill queues every letter once."""
+    window = Window(date(2025, 1, 1))
+    with pytest.raises(RetryLater):
+        await run(harness, "tweedekamer", window, broker=FlakyBroker(harness.broker, allowed=5))
+    harness.server.faults.requests.clear()
+    await run(harness, "tweedekamer", window)
+    queued = [m.json() for m in await harness.raw()]
+
+    assert sorted(harness.server.tweedekamer.letters) == sorted(d["upstream_id"] for d in queued)
+    assert {True} == {d["replay"] for d in queued}
+    assert not harness.server.faults.requests[0].endswith("skiptoken=0")  # resumed, not restarted
+
+
+async def test_backfill_does_not_requeue_what_live_polling_queued(harness: Harness) -> None:
+    """A letter already queued by live polling is not queued again by a backfill."""
+    await harness.poll("rijksoverheid")
+    await harness.raw()
+    tally = await run(harness, "rijksoverheid", Window(date(2022, 1, 1)))
+    assert 0 == tally.queued  # type: ignore[attr-defined]
+    assert [] == await harness.raw()
+
+
+async def test_rijksoverheid_backfill_keeps_to_its_range(harness: Harness) -> None:
+    """Letters outside the range are not fetched; the walk stops before ``since``."""
+    await run(harness, "rijksoverheid", Window(date(2022, 11, 1), date(2022, 12, 31)))
+    titles = [m.json()["metadata"]["content"] for m in await harness.raw()]
+    assert 1 == len(titles) and "Water en Bodem sturend" in titles[0]
+
+
+async def test_progress_bar_reports_what_was_done(harness: Harness) -> None:
+    """The progress output ends with the final counts."""
+    stream = io.StringIO()
+    await run(harness, "officielebekendmakingen", Window(date(2025, 1, 1)),
+              bar=ProgressBar("backfill", stream=stream))
+    last_line = stream.getvalue().splitlines()[-1]
+    assert "queued 3, unchanged 0, dead-lettered 0" in last_line
+
+
+async def test_backfill_command_runs_against_the_broker(harness: Harness,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``kamerstroom backfill`` queues the range and prints a summary; exit status 0."""
+    status = await backfill_command.run(harness.settings, "officielebekendmakingen",
+                                        Window(date(2025, 10, 3)))
+    assert 0 == status
+    assert "queued 1," in capsys.readouterr().out
+    assert ["kst-33009-173"] == [m.json()["upstream_id"] for m in await harness.raw()]
+
+
+async def test_backfill_command_says_how_to_resume_when_the_feed_gives_up(
+        harness: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    """A feed that reports an error stops the command with exit 1 and a hint to run it again."""
+    harness.server.faults.add("/sru", "diagnostic")
+    status = await backfill_command.run(harness.settings, "officielebekendmakingen",
+                                        Window(date(2025, 1, 1)))
+    assert 1 == status
+    assert "Run the same command again to resume." in capsys.readouterr().err

@@ -1,0 +1,65 @@
+"""The fetcher's seen-table and checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.fetcher.store import FetcherStore, Seen
+
+
+@pytest.fixture
+def store() -> Iterator[FetcherStore]:
+    """A store in memory."""
+    store = FetcherStore(Path(":memory:"))
+    yield store
+    store.close()
+
+
+def test_unknown_document_is_not_seen(store: FetcherStore) -> None:
+    """A document never recorded has no seen row."""
+    assert store.seen("tweedekamer", "x") is None
+
+
+def test_record_keeps_hash_version_and_checkpoint(store: FetcherStore) -> None:
+    """Recording a document stores its hash and version and moves the checkpoint."""
+    store.record("tweedekamer", "x", "sha256:aa", "2025-10-01T00:00:00+00:00", ("tweedekamer", "17"))
+    assert Seen("sha256:aa", "2025-10-01T00:00:00+00:00") == store.seen("tweedekamer", "x")
+    assert "17" == store.checkpoint("tweedekamer")
+
+
+def test_changed_content_is_not_queued_yet(store: FetcherStore) -> None:
+    """``is_queued`` is true only for exactly the content recorded."""
+    store.record("rijksoverheid", "x", "sha256:aa", None)
+    assert (True, False) == (store.is_queued("rijksoverheid", "x", "sha256:aa"),
+                             store.is_queued("rijksoverheid", "x", "sha256:bb"))
+
+
+def test_sources_do_not_share_ids(store: FetcherStore) -> None:
+    """The same upstream id under two sources is two documents."""
+    store.record("rijksoverheid", "x", "sha256:aa", None)
+    assert store.seen("tweedekamer", "x") is None
+
+
+def test_dead_lettered_and_withdrawn_are_not_queued_letters(store: FetcherStore) -> None:
+    """``Seen.queued`` is false for a dead-letter or withdrawal marker."""
+    assert (True, False, False) == (Seen("sha256:aa", None).queued,
+                                    Seen("dead:too-large", None).queued,
+                                    Seen("withdrawn", None).queued)
+
+
+def test_state_survives_reopening(tmp_path: Path) -> None:
+    """A second store on the same file sees what the first recorded (a restart)."""
+    first = FetcherStore(tmp_path / "state.sqlite3")
+    first.record("officielebekendmakingen", "kst-1", "sha256:aa", "v1",
+                 ("officielebekendmakingen", "2025-10-03"))
+    first.close()
+    second = FetcherStore(tmp_path / "state.sqlite3")
+    try:
+        assert ("2025-10-03", Seen("sha256:aa", "v1")) == (
+            second.checkpoint("officielebekendmakingen"),
+            second.seen("officielebekendmakingen", "kst-1"))
+    finally:
+        second.close()
