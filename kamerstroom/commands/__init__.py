@@ -19,6 +19,8 @@ from kamerstroom.commands import (  # after Subparsers: they import it
     demo,
     endpoints,
     feeds,
+    parse,
+    schema,
     services,
     subscribe,
 )
@@ -30,4 +32,6 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     endpoints.register,
     backfill.register,
     feeds.register,
+    parse.register,
+    schema.register,
 ]

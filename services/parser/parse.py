@@ -1,22 +1,104 @@
-"""The parser's entry points: raw document (pipeline) or bytes (CLI) -> ``Kamerbrief``."""
+"""The parser's interface: raw document in, one canonical ``Kamerbrief`` out.
+
+``parse_raw`` is what the pipeline calls for each raw message; ``parse_bytes`` is what the
+command line calls. Both raise ``shared.errors.Unprocessable(reason, detail)`` when nothing
+usable can be extracted — reasons: ``too-large``, ``empty-body``, ``bad-encoding``,
+``malformed-xml``, ``malformed-pdf``, ``malformed-docx``, ``malformed-html``,
+``malformed-metadata``, ``unsupported-format``, ``parse-failed`` — and no other exception
+for bad input. A partly parsed document comes back with ``warnings``.
+"""
 
 from __future__ import annotations
 
-from services.parser.formats import kst_xml
+from collections.abc import Callable
+
+from services.parser import detect as detection
+from services.parser import identity
+from services.parser.decode import to_text
+from services.parser.draft import Draft, merge
+from services.parser.formats import docx, html, kst_xml, pdf, text
+from services.parser.metadata import odata, rijksoverheid, sru, syncfeed
 from shared.errors import Unprocessable
 from shared.schema import FeedRecord, Kamerbrief, RawDocument, SourceRef
 
+MAX_BYTES = 20 * 1024 * 1024
 
-def parse_raw(raw: RawDocument) -> Kamerbrief:
-    """Parse one raw document; raises ``Unprocessable`` when nothing usable can be read."""
-    return parse_bytes(raw.body, format=raw.format, metadata=raw.metadata, source=raw.source)
+_READERS: dict[str, Callable[[bytes], Draft]] = {
+    "html": html.parse_html,
+    "pdf": pdf.parse_pdf,
+    "docx": docx.parse_docx,
+    "text": lambda body: text.parse_text(to_text(body)),
+}
+_METADATA: dict[str, Callable[[str], Draft]] = {
+    "odata-document": odata.to_draft,
+    "syncfeed-entry": syncfeed.to_draft,
+    "sru-record": sru.to_draft,
+    "rijksoverheid-item": rijksoverheid.to_draft,
+}
 
 
-def parse_bytes(body: bytes, *, format: str | None = None, metadata: FeedRecord | None = None,
-                source: SourceRef | None = None) -> Kamerbrief:
-    """Parse a document in ``format`` (``None``: detect)."""
-    if not body:
+def parse_raw(raw: RawDocument, *, max_bytes: int = MAX_BYTES) -> Kamerbrief:
+    """The record for one fetched document, with provenance from ``raw``."""
+    record = parse_bytes(raw.body, format=raw.format, metadata=raw.metadata, source=raw.source,
+                         content_type=raw.content_type, max_bytes=max_bytes)
+    return record.model_copy(update={"fetched_at": raw.fetched_at}).with_content_hash()
+
+
+def parse_bytes(
+    body: bytes,
+    *,
+    format: str | None = None,
+    metadata: FeedRecord | None = None,
+    source: SourceRef | None = None,
+    content_type: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> Kamerbrief:
+    """The record for ``body`` in ``format`` (``None``: detect), merged with feed ``metadata``."""
+    _check_size(body, max_bytes)
+    chosen = format or detection.detect(body, content_type)
+    draft = _read(body, chosen, metadata)
+    if metadata is not None:
+        merge(draft, _metadata_draft(metadata), metadata.kind)
+    if draft.is_empty():
+        raise Unprocessable("empty-body", f"nothing usable found in the {chosen} input")
+    return _record(draft, body, source)
+
+
+def _check_size(body: bytes, max_bytes: int) -> None:
+    if len(body) > max_bytes:
+        raise Unprocessable("too-large", f"{len(body)} bytes is over the {max_bytes} byte cap")
+    if not body.strip():
         raise Unprocessable("empty-body", "the document is empty")
-    if format in (None, "kst-xml"):
-        return kst_xml.parse(body, source)
-    raise Unprocessable("unsupported-format", f"format {format!r} is not supported yet")
+
+
+def _read(body: bytes, chosen: str, metadata: FeedRecord | None) -> Draft:
+    """Run the format's reader, turning any failure on bad input into ``Unprocessable``."""
+    try:
+        if chosen == "kst-xml":
+            return kst_xml.parse_kst_xml(body, metadata.related if metadata else None)
+        reader = _READERS.get(chosen)
+        if reader is None:
+            raise Unprocessable("unsupported-format", f"unknown format {chosen!r}")
+        return reader(body)
+    except Unprocessable:
+        raise
+    except Exception as exc:  # a reader that trips on hostile input must not crash the consumer
+        raise Unprocessable("parse-failed", f"{chosen}: {type(exc).__name__}: {exc}") from exc
+
+
+def _metadata_draft(metadata: FeedRecord) -> Draft:
+    try:
+        return _METADATA[metadata.kind](metadata.content)
+    except Unprocessable:
+        raise
+    except Exception as exc:  # same reason as in _read
+        raise Unprocessable("malformed-metadata", f"{metadata.kind}: {exc}") from exc
+
+
+def _record(draft: Draft, body: bytes, source: SourceRef | None) -> Kamerbrief:
+    record = Kamerbrief(
+        id=identity.record_id(draft, body, source),
+        sources=[source] if source is not None else [],
+        **draft.record_fields(),
+    )
+    return record.with_content_hash()

@@ -1,1 +1,1 @@
-"""One module per input format."""
+"""One module per input format; each turns bytes into a :class:`~services.parser.draft.Draft`."""

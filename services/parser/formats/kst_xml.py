@@ -1,4 +1,8 @@
-"""kst XML (``officiele-publicatie``): the authoritative Kamerstuk manifestation."""
+"""Officiële-publicatie XML (kst, stcrt, …) with embedded or external metadata.
+
+Parsed without network access or entity expansion. A letter adds ``brief`` with
+``ontvanger``, a place-and-date line and ``ondertekening`` (``functie``, ``naam``).
+"""
 
 from __future__ import annotations
 
@@ -7,61 +11,237 @@ from datetime import date
 
 from lxml import etree
 
+from services.parser.draft import Draft
+from services.parser.fields import citations, dates, ministries, signatories
+from services.parser.fields.sections import body_text
+from services.parser.metadata import kst_metadata
 from shared.errors import Unprocessable
-from shared.schema import Dossier, Kamerbrief, Section, SourceRef, Urls
+from shared.schema import Dossier, Footnote, Ministry, Section, Signatory
 
-SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_BODY_SKIP = {"noot", "ondertekening", "kamerstukkop", "dossier", "stuknr", "titel", "meta",
+              "metadata", "datumtekst", "ontvanger", "aanhef", "slotformule", "plaats-datum",
+              "dagtekening"}
+_DOSSIER = re.compile(r"^\s*(\d[\d ]{0,8}\d)\s*-?\s*([A-Za-z0-9]{1,8})?\s*$")
 
 
-def parse(body: bytes, source: SourceRef | None = None) -> Kamerbrief:
-    """The record of one kst XML document; ``Unprocessable`` if it is not one."""
+def safe_parser(*, recover: bool = False) -> etree.XMLParser:
+    """An XML parser that never fetches anything nor expands entities."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                           load_dtd=False, recover=recover)
+
+
+def read_root(body: bytes) -> tuple[etree._Element, list[str]]:
+    """The document element, and warnings when the XML had to be recovered or re-decoded.
+
+    Raises ``Unprocessable('malformed-xml', …)`` when nothing usable can be read.
+    """
     try:
-        root = etree.fromstring(body, SAFE_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise Unprocessable("malformed-xml", str(exc)) from exc
-    if etree.QName(root).localname != "officiele-publicatie":
-        raise Unprocessable("unsupported-format", f"root element is <{root.tag}>")
-    meta = {m.get("name"): m.get("content") for m in root.iter("meta")}
-    dossier_nr = _text(root, ".//dossiernummer/dossiernr")
-    number = re.sub(r"\s+", "", dossier_nr) if dossier_nr else meta.get("OVERHEIDop.dossiernummer")
-    ondernummer = _text(root, ".//stuk/stuknr/ondernummer") or meta.get("OVERHEIDop.ondernummer")
-    identifier = meta.get("DC.identifier") or (
-        f"kst-{number}-{ondernummer}" if number and ondernummer else None)
-    if identifier is None:
-        raise Unprocessable("missing-identity", "no DC.identifier and no dossier/ondernummer")
-    paragraphs = [" ".join(_itertext(al).split()) for al in root.iter("al")]
-    body_text = "\n\n".join(p for p in paragraphs if p) or None
-    iso = root.find(".//datum[@isodatum]")
-    return Kamerbrief(
-        id=identifier,
-        title=meta.get("OVERHEIDop.documenttitel") or _text(root, ".//stuk/titel"),
-        document_type=_kamerstuk_type(meta, root),
-        document_date=date.fromisoformat(iso.get("isodatum", "")) if iso is not None else None,
-        dossier=Dossier(number=number) if number else None,
-        ondernummer=ondernummer,
-        vergaderjaar=meta.get("OVERHEIDop.vergaderjaar"),
-        sections=[Section(text=body_text)] if body_text else [],
-        body_text=body_text,
-        urls=Urls(xml=source.url if source else None),
-        sources=[source] if source else [],
-        fetched_at=source.fetched_at if source else None,
-    ).with_content_hash()
+        return etree.fromstring(body, parser=safe_parser()), []
+    except etree.XMLSyntaxError as first:
+        root = _second_try(body)
+        if root is None:
+            raise Unprocessable("malformed-xml", str(first)) from first
+        return root, [f"xml recovered from an error: {first}"]
 
 
-def _kamerstuk_type(meta: dict[str | None, str | None], root: etree._Element) -> str | None:
-    for m in root.iter("meta"):
-        if m.get("name") == "DC.type" and m.get("scheme") == "OVERHEIDop.KamerstukTypen":
-            return m.get("content")
+def _second_try(body: bytes) -> etree._Element | None:
+    """A lying encoding declaration, then a truncated body: read what can be read."""
+    text = body.decode("utf-8", errors="replace")
+    text = re.sub(r"^\ufeff?\s*<\?xml[^>]{0,200}\?>", "", text)
+    root = etree.fromstring(text.encode("utf-8"), parser=safe_parser(recover=True))
+    return root if root is not None and len(root) else None
+
+
+def local(element: etree._Element) -> str:
+    """The element's name without namespace ('' for comments and processing instructions)."""
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def text_of(element: etree._Element | None) -> str:
+    """All text inside ``element``, whitespace collapsed, notes left out."""
+    if element is None:
+        return ""
+    parts: list[str] = []
+    for node in element.iter():
+        if local(node) == "noot":
+            continue
+        if node is not element and _inside_note(node, element):
+            continue
+        if node.text and local(node) != "noot":
+            parts.append(node.text)
+        if node is not element and node.tail and not _inside_note(node, element):
+            parts.append(node.tail)
+    return " ".join("".join(parts).split())
+
+
+def _inside_note(node: etree._Element, stop: etree._Element) -> bool:
+    parent = node.getparent()
+    while parent is not None and parent is not stop:
+        if local(parent) == "noot":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def find(root: etree._Element, name: str) -> etree._Element | None:
+    """The first descendant with local name ``name``."""
+    for node in root.iter():
+        if local(node) == name:
+            return node
     return None
 
 
-def _text(root: etree._Element, path: str) -> str | None:
-    found = root.find(path)
-    if found is None:
+def parse_kst_xml(body: bytes, related: dict[str, str] | None = None) -> Draft:
+    """Read a publication's fields; ``related['metadata.xml']`` supplies external metadata."""
+    root, warnings = read_root(body)
+    if local(root) != "officiele-publicatie":
+        raise Unprocessable("unsupported-format", f"XML root is <{local(root)}>, "
+                            "not an officiele-publicatie")
+    meta = kst_metadata.read_embedded(root)
+    external = (related or {}).get("metadata.xml")
+    if external:
+        meta = {**kst_metadata.read_metadata_xml(external), **meta}
+    elif "OVERHEIDop.externMetadataRecord" in meta and len(meta) == 1:
+        warnings.append("metadata is external (metadata.xml) and was not supplied")
+    draft = kst_metadata.to_draft(meta)
+    draft.warnings.extend(warnings)
+    _read_document(root, draft)
+    return draft
+
+
+def _read_document(root: etree._Element, draft: Draft) -> None:
+    """The publication's own content; it overrides what metadata said, noting disagreements."""
+    own = Draft()
+    own.vergaderjaar = _vergaderjaar(root)
+    own.dossier = _dossier(find(root, "dossiernr"))
+    ondernummer = find(root, "ondernummer")
+    own.ondernummer = text_of(ondernummer) or None
+    stuk_title = _stuk_title(root)
+    own.document_date = _date(root)
+    brief = find(root, "brief")
+    if brief is not None:
+        own.addressee = text_of(find(brief, "ontvanger")) or None
+        own.document_type = "Brief"
+    own.signatories = _signatories(root)
+    own.ministry = ministries.from_portfolio(stuk_title or "") or _from_signers(own.signatories)
+    notes = _footnotes(root)
+    own.sections = _sections(root)
+    own.footnotes = notes
+    own.body_text = body_text(own.sections)
+    own.cites = citations.find_citations(
+        "\n".join([own.body_text or ""] + [note.text for note in notes]))
+    if draft.title is None:
+        draft.title = stuk_title or text_of(find(root, "titel")) or None
+    _override(draft, own)
+
+
+def _override(draft: Draft, own: Draft) -> None:
+    for name in ("vergaderjaar", "dossier", "ondernummer", "document_date", "addressee",
+                 "document_type", "ministry"):
+        mine, theirs = getattr(own, name), getattr(draft, name)
+        if mine is None:
+            continue
+        if theirs is not None and theirs != mine and name not in ("document_type",):
+            draft.warnings.append(f"{name} differs: document {mine!s}, metadata {theirs!s}")
+        if name != "document_type" or theirs is None:
+            setattr(draft, name, mine)
+    for name in ("signatories", "sections", "footnotes", "cites", "body_text"):
+        if getattr(own, name):
+            setattr(draft, name, getattr(own, name))
+
+
+def _vergaderjaar(root: etree._Element) -> str | None:
+    for node in root.iter():
+        if local(node) == "tekstregel" and node.get("inhoud") == "vergaderjaar":
+            match = re.search(r"\d{4}-\d{4}", text_of(node))
+            return match[0] if match else None
+    return None
+
+
+def _dossier(node: etree._Element | None) -> Dossier | None:
+    match = _DOSSIER.match(text_of(node)) if node is not None else None
+    if match is None:
         return None
-    text = " ".join(_itertext(found).split())
-    return text or None
+    return Dossier(number=match[1].replace(" ", ""), toevoeging=match[2] or None)
 
 
-def _itertext(element: etree._Element) -> str:
-    return "".join(str(t) for t in element.itertext())
+def _stuk_title(root: etree._Element) -> str | None:
+    stuk = find(root, "stuk")
+    if stuk is None:
+        return None
+    for child in stuk:
+        if local(child) == "titel":
+            return text_of(child) or None
+    return None
+
+
+def _date(root: etree._Element) -> date | None:
+    """The letter's date: the place-and-date line of ``brief``, else the first dated element."""
+    scope = find(root, "brief")
+    for node in (scope if scope is not None else root).iter():
+        if local(node) in ("datum", "dagtekening") and node.get("isodatum"):
+            return dates.parse_iso_date(node.get("isodatum"))
+    return None
+
+
+def _signatories(root: etree._Element) -> list[Signatory]:
+    found: list[Signatory] = []
+    for node in root.iter():
+        if local(node) != "ondertekening":
+            continue
+        role = text_of(find(node, "functie")) or None
+        name = text_of(find(node, "naam")) or None
+        if role or name:
+            found.append(Signatory(name=name, role=signatories.normalise_role(role)
+                                   if role else None))
+    return found
+
+
+def _from_signers(signers: list[Signatory]) -> Ministry | None:
+    for signer in signers:
+        found = ministries.from_portfolio(signer.role or "")
+        if found is not None:
+            return found
+    return None
+
+
+def _footnotes(root: etree._Element) -> list[Footnote]:
+    notes: list[Footnote] = []
+    for node in root.iter():
+        if local(node) != "noot":
+            continue
+        number = text_of(find(node, "noot.nr")) or node.get("id") or str(len(notes) + 1)
+        texts = [text_of(child) for child in node if local(child) != "noot.nr"]
+        notes.append(Footnote(number=number, text=" ".join(t for t in texts if t)))
+    return notes
+
+
+def _sections(root: etree._Element) -> list[Section]:
+    """Paragraphs (``al``) grouped under the ``tussenkop`` before them, in document order."""
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    for node in root.iter():
+        name = local(node)
+        if name not in ("al", "tussenkop") or _skipped(node):
+            continue
+        text = text_of(node)
+        if name == "tussenkop":
+            if paragraphs or heading is not None:
+                sections.append(Section(heading=heading, text="\n\n".join(paragraphs)))
+            heading, paragraphs = text or None, []
+        elif text:
+            paragraphs.append(text)
+    if paragraphs or heading is not None:
+        sections.append(Section(heading=heading, text="\n\n".join(paragraphs)))
+    return sections
+
+
+def _skipped(node: etree._Element) -> bool:
+    parent = node.getparent()
+    while parent is not None:
+        if local(parent) in _BODY_SKIP:
+            return True
+        parent = parent.getparent()
+    return False

@@ -1,0 +1,1 @@
+"""One module per field concept: dates, ministries, references, signatories, body, ..."""

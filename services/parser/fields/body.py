@@ -1,0 +1,104 @@
+"""Body cleaning: what in a letter's text is letterhead, sidebar, footer or boilerplate.
+
+Ministry letters come out of PDF with the address sidebar, 'Kenmerk' column and page
+footers interleaved with the running text; these predicates and filters recognise them.
+All patterns are anchored and bounded so that a 10 MB document cannot make them backtrack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_FOOTER = re.compile(r"^P\s?agina\s{1,3}\d{1,4}\s{1,3}van\s{1,3}\d{1,4}$", re.IGNORECASE)
+_POSTCODE = re.compile(r"^(?:\d\s?){4}\s?[A-Z]\s?[A-Z]\b")
+_ADDRESS = re.compile(
+    r"^(?:P\s?ostbus\s|T\s[\d\s()+-]{6,}|F\s[\d\s()+-]{6,}|E\s\S+@|(?:https?://|www\.)\S+$|"
+    r"\S+@\S+\.\w{2,6}$|MPC\s)",
+    re.IGNORECASE,
+)
+_STREET = re.compile(r"^[A-Z][\w’'.-]{1,30}(?:\s[\w’'.-]{1,20}){0,2}\s\d{1,4}(?:\s?[a-zA-Z])?$")
+_LABELS = re.compile(
+    r"^(?:onze\s+referentie|ons\s+kenmerk|uw\s+kenmerk|uw\s+brief|kenmerk|bijlage\(?n?\)?|"
+    r"bijlagen|contactpersoon|inlichtingen|doorkiesnummer|datum|betreft)\s*:?$",
+    re.IGNORECASE,
+)
+# 'Bij beantwoording datum, onze referentie en betreft vermelden.' over any line breaks.
+_BOILERPLATE = re.compile(
+    r"Bij\s{1,5}beantwoording[^.]{0,160}?vermelden\.?|"
+    r"Correspondentie\s{1,5}uitsluitend\s{1,5}richten\s{1,5}aan\s{1,5}het\s{1,5}retouradres"
+    r"[^.]{0,80}\.?",
+    re.IGNORECASE,
+)
+
+
+def remove_boilerplate(text: str) -> str:
+    """``text`` without the standard 'Bij beantwoording … vermelden.' style sentences."""
+    return _BOILERPLATE.sub("", text)
+
+
+def is_page_footer(line: str) -> bool:
+    """'Pagina 1 van 8' (also as extracted: 'P agina 1 van 7')."""
+    return bool(_FOOTER.match(line.strip()))
+
+
+def is_address(line: str) -> bool:
+    """Postcode, Postbus, phone, fax, e-mail and web lines of an address block."""
+    text = line.strip()
+    return bool(_POSTCODE.match(text) or _ADDRESS.match(text))
+
+
+def is_street(line: str) -> bool:
+    """'Plein 4', 'Rijnstraat 8', 'Bezuidenhoutseweg 67': only trusted inside a sidebar."""
+    return bool(_STREET.match(line.strip()))
+
+
+def is_label(line: str) -> bool:
+    """A letterhead label standing alone on its line ('Onze referentie', 'Bijlage(n)')."""
+    return bool(_LABELS.match(line.strip()))
+
+
+def running_headers(lines: list[str], pages: int) -> set[str]:
+    """Short lines repeated on most pages: the ministry name and reference of each sidebar."""
+    counts = Counter(line.strip() for line in lines if 0 < len(line.strip()) <= 60)
+    threshold = max(3, (pages + 1) // 2)
+    return {line for line, count in counts.items() if count >= threshold}
+
+
+def is_ministry_line(line: str) -> bool:
+    """The first line of a ministry's letterhead ('Ministerie van', 'Ministerie van Defensie')."""
+    return line.strip().lower().startswith("ministerie van") and len(line.strip()) <= 70
+
+
+def strip_sidebar(lines: list[str], headers: set[str]) -> list[str]:
+    """Drop the sidebar blocks, running headers, label/value pairs and address lines.
+
+    Page footers are kept: the footnote step still needs the page breaks.
+    """
+    kept: list[str] = []
+    in_sidebar = False
+    skip_value = False
+    for line in lines:
+        text = line.strip()
+        if skip_value and text:
+            skip_value = False
+            continue
+        if not text:
+            kept.append(line)
+            continue
+        sidebar_line = _sidebar_line(text, headers, in_sidebar)
+        if sidebar_line:
+            in_sidebar = True
+            skip_value = is_label(text)
+            continue
+        in_sidebar = False
+        kept.append(line)
+    return kept
+
+
+def _sidebar_line(text: str, headers: set[str], in_sidebar: bool) -> bool:
+    if text in headers or is_ministry_line(text) or is_address(text) or is_label(text):
+        return True
+    if text.lower().startswith(("retouradres", "> retouradres")):
+        return True
+    return in_sidebar and (is_street(text) or len(text) <= 3)

@@ -1,0 +1,67 @@
+"""Footnotes: taken from the foot of each page and their markers removed from running text."""
+
+from __future__ import annotations
+
+import re
+
+from shared.schema import Footnote
+
+# A footnote starts with its number, then a space or straight into a letter ('5https://...').
+_START = re.compile(r"^(\d{1,3})(?=\s|[^\W\d_])\s*(\S.*)$")
+_TAIL = 14  # footnotes sit in the last lines of a page
+
+
+def split_page(lines: list[str], expected: int) -> tuple[list[str], list[Footnote]]:
+    """Split one page's lines into running text and the footnotes at its foot.
+
+    ``expected`` is the next footnote number; footnotes must follow it consecutively, which
+    keeps numbered body lines ('2 5 15 XP', '1. Water') from passing as footnotes.
+    """
+    start = _first_footnote(lines, expected)
+    if start is None:
+        return lines, []
+    notes: list[list[str]] = []
+    number = expected
+    for line in lines[start:]:
+        match = _START.match(line.strip())
+        if match and int(match[1]) == number:
+            notes.append([match[1], match[2].strip()])
+            number += 1
+        elif notes and line.strip():
+            notes[-1][1] = _join(notes[-1][1], line.strip())
+    return lines[:start], [Footnote(number=n, text=t) for n, t in notes]
+
+
+def _first_footnote(lines: list[str], expected: int) -> int | None:
+    low = max(0, len(lines) - _TAIL)
+    for index in range(low, len(lines)):
+        match = _START.match(lines[index].strip())
+        if match and int(match[1]) == expected:
+            return index
+    return None
+
+
+def _join(left: str, right: str) -> str:
+    # A URL broken over two lines continues without a space.
+    if re.search(r"https?://\S*$", left) and not right[:1].isspace():
+        return left + right
+    return f"{left} {right}"
+
+
+def remove_markers(text: str, numbers: list[str]) -> str:
+    """Remove each footnote's marker ('grondstoffen1.', 'HUF-toets6', 'bouw 4)') once, in order.
+
+    Markers are searched after the previous one, so an earlier 'CO2' is not taken for note 2.
+    """
+    position = 0
+    for number in numbers:
+        attached = re.compile(
+            rf"(?:(?<=[^\W\d_)”’])|(?<=[^\W\d_)]\.)){number}(?=[\s.,;:)”]|$)"
+        )
+        spaced = re.compile(rf"(?<=[^\W\d_]) {number}(?=[.,;:)])")
+        found = [m for m in (attached.search(text, position), spaced.search(text, position)) if m]
+        if found:
+            match = min(found, key=lambda m: m.start())
+            text = text[: match.start()] + text[match.end() :]
+            position = match.start()
+    return text

@@ -1,0 +1,160 @@
+"""Running text into paragraphs and sections (heading + text), in order.
+
+Two shapes of text arrive: one line per printed line (PDF extraction: paragraphs end with a
+short line ending a sentence) and blank-line separated blocks (markdown, DOCX, HTML). In
+both, a paragraph broken by a page break is joined again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.parser.fields.markdown import HEADING_MARK
+from shared.schema import Section
+
+_END = re.compile(r"[.!?:;]['’”)]?$")
+_BULLET = re.compile(r"^(?:[-•\uf0b7▪●◦*]\s|\d{1,2}[.):]\s|[a-z][.)]\s)")
+_CONJUNCTIONS = {"en", "of", "tot", "als", "dan"}
+# A line ending in one of these runs on into the next: it is no heading.
+_RUNS_ON = {
+    "de", "het", "een", "van", "en", "in", "op", "voor", "te", "met", "die", "dat", "aan",
+    "of", "om", "bij", "naar", "door", "over", "uit", "als", "is", "zijn", "wordt", "worden",
+    "deze", "dit", "ook", "niet", "we", "wij", "zij", "ze", "tot", "onze", "ons", "hun",
+}
+_WRAP = 75  # printed lines are ~80 characters; a shorter one that ends a sentence ends a paragraph
+
+
+@dataclass
+class Block:
+    """A heading or a paragraph of running text."""
+
+    text: str
+    heading: bool = False
+
+
+def blocks_from_lines(lines: list[str]) -> list[Block]:
+    """Paragraphs and headings; lines starting with ``HEADING_MARK`` are known headings."""
+    blank_separated = sum(1 for line in lines if not line.strip()) * 4 >= len(lines) > 0
+    if blank_separated:
+        return _from_blank_separated(lines)
+    return _from_printed(lines)
+
+
+def _from_printed(lines: list[str]) -> list[Block]:
+    blocks: list[Block] = []
+    current: list[str] = []
+    texts = [line.strip() for line in lines]
+    for index, text in enumerate(texts):
+        if not text:
+            continue
+        previous_ended = not current or bool(_END.search(current[-1]))
+        nxt = _next_text(texts, index)
+        if text.startswith(HEADING_MARK) or (previous_ended and _looks_like_heading(text, nxt)):
+            _flush(blocks, current)
+            blocks.append(Block(text.lstrip(HEADING_MARK), heading=True))
+            continue
+        if current and _BULLET.match(text):
+            _flush(blocks, current)
+        current.append(text)
+        if _END.search(text) and len(text) < _WRAP:
+            _flush(blocks, current)
+    _flush(blocks, current)
+    return _join_page_breaks(blocks)
+
+
+def _next_text(texts: list[str], index: int) -> str:
+    for text in texts[index + 1 : index + 4]:
+        if text:
+            return text
+    return ""
+
+
+def _looks_like_heading(text: str, nxt: str) -> bool:
+    """A short line that ends no sentence, after a finished paragraph, before a capital."""
+    if len(text) > 70 or _END.search(text) or text.endswith(",") or not nxt:
+        return False
+    if text.rsplit(" ", 1)[-1].lower() in _RUNS_ON:
+        return False
+    return (text[:1].isupper() or text[:1].isdigit()) and nxt[:1].isupper()
+
+
+def _from_blank_separated(lines: list[str]) -> list[Block]:
+    blocks: list[Block] = []
+    current: list[str] = []
+    for line in lines:
+        text = line.strip()
+        if text.startswith(HEADING_MARK):
+            _flush(blocks, current)
+            blocks.append(Block(text.lstrip(HEADING_MARK), heading=True))
+        elif text:
+            current.append(text)
+        else:
+            _flush(blocks, current)
+    _flush(blocks, current)
+    return _join_page_breaks(blocks)
+
+
+def _flush(blocks: list[Block], current: list[str]) -> None:
+    if current:
+        blocks.append(Block(join_lines(current)))
+        current.clear()
+
+
+def join_lines(parts: list[str]) -> str:
+    """Join printed lines with spaces, except a word hyphenated over a break ('SER-verkenning').
+
+    'milieu-' before 'en' keeps its space: that hyphen stands for a left-out word part.
+    """
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        glued = out.endswith("-") and out[-2:-1].isalpha() and part[:1].islower()
+        if glued and part.split(" ", 1)[0] not in _CONJUNCTIONS:
+            out += part
+        else:
+            out = f"{out} {part}"
+    return out
+
+
+def _join_page_breaks(blocks: list[Block]) -> list[Block]:
+    """Join a paragraph that stops mid-sentence with the paragraph after it."""
+    joined: list[Block] = []
+    for block in blocks:
+        last = joined[-1] if joined else None
+        if (
+            last is not None and not last.heading and not block.heading
+            and not _END.search(last.text) and not _BULLET.match(block.text)
+            and not last.text.endswith(",")
+        ):
+            last.text = join_lines([last.text, block.text])
+        else:
+            joined.append(Block(block.text, block.heading))
+    return joined
+
+
+def to_sections(blocks: list[Block]) -> list[Section]:
+    """Group paragraphs under the heading before them (``None`` before the first heading)."""
+    sections: list[Section] = []
+    heading: str | None = None
+    paragraphs: list[str] = []
+    for block in blocks:
+        if block.heading:
+            if paragraphs or heading is not None:
+                sections.append(Section(heading=heading, text="\n\n".join(paragraphs)))
+            heading, paragraphs = block.text, []
+        else:
+            paragraphs.append(block.text)
+    if paragraphs or heading is not None:
+        sections.append(Section(heading=heading, text="\n\n".join(paragraphs)))
+    return sections
+
+
+def body_text(sections: list[Section]) -> str | None:
+    """The sections as one text: heading, blank line, paragraphs; ``None`` when empty."""
+    parts: list[str] = []
+    for section in sections:
+        if section.heading:
+            parts.append(section.heading)
+        if section.text:
+            parts.append(section.text)
+    return "\n\n".join(parts) or None

@@ -1,0 +1,55 @@
+"""A letter as HTML (officielebekendmakingen's kst page or a ministry page), via lxml.
+
+Block elements become blank-line separated blocks and h1–h6 headings; navigation, scripts
+and styles are dropped. The text reader does the rest.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+from lxml import etree
+
+from services.parser.draft import Draft
+from services.parser.formats.text import parse_text
+from shared.errors import Unprocessable
+
+_DROP = ("script", "style", "nav", "header", "footer", "noscript", "form", "head")
+_BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section",
+           "article", "blockquote", "dd", "dt", "table", "ul", "ol"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def extract_text(body: bytes) -> str:
+    """The visible text as blank-line separated blocks, headings marked with '### '."""
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=False)
+    try:
+        root = lxml.html.document_fromstring(body, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise Unprocessable("malformed-html", f"the HTML cannot be read: {exc}") from exc
+    for element in list(root.iter(*_DROP)):
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    blocks: list[str] = []
+    _walk(root, blocks)
+    return "\n\n".join(block for block in blocks if block.strip())
+
+
+def _walk(element: etree._Element, blocks: list[str]) -> None:
+    """Each innermost block element's text becomes one block (iteratively: no deep recursion)."""
+    for node in element.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _BLOCKS and not any(
+            isinstance(child.tag, str) and child.tag in _BLOCKS - {"br"} for child in node
+        ):
+            text = " ".join("".join(str(part) for part in node.itertext()).split())
+            if text:
+                blocks.append(f"### {text}" if tag in _HEADINGS else text)
+
+
+def parse_html(body: bytes) -> Draft:
+    """Read the letter's fields from its HTML page."""
+    text = extract_text(body)
+    if not text.strip():
+        raise Unprocessable("empty-body", "the HTML has no visible text")
+    return parse_text(text)

@@ -1,0 +1,31 @@
+"""The record id: stable across fetches and feeds, derived from what the letter says.
+
+Rule, first that applies:
+
+1. a Kamerstuk (dossier and ondernummer known): ``kst-<dossier>[-<toevoeging>]-<nr>``;
+2. an officielebekendmakingen identifier: that identifier (``stcrt-2015-47076``);
+3. a Tweede Kamer document number: ``tk-<DocumentNummer>`` (``tk-2022D26123``);
+4. a rijksoverheid.nl item: ``ro-<upstream id>``;
+5. otherwise ``doc-<first 16 hex of the SHA-256 of the body>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from services.parser.draft import Draft
+from shared.schema import SourceRef
+
+
+def record_id(draft: Draft, body: bytes, source: SourceRef | None) -> str:
+    """The id for ``draft`` by the rule above."""
+    if draft.dossier is not None and draft.ondernummer:
+        toevoeging = f"-{draft.dossier.toevoeging}" if draft.dossier.toevoeging else ""
+        return f"kst-{draft.dossier.number}{toevoeging}-{draft.ondernummer}"
+    if draft.upstream_kst_id:
+        return draft.upstream_kst_id
+    if draft.document_number:
+        return f"tk-{draft.document_number}"
+    if source is not None and source.feed == "rijksoverheid":
+        return f"ro-{source.upstream_id}"
+    return "doc-" + hashlib.sha256(body).hexdigest()[:16]

@@ -1,0 +1,54 @@
+"""A KOOP SRU ``record`` (gzd schema). Matched by local name: recordings differ in prefixes,
+and one stored record had its namespaces stripped."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from services.parser.draft import Draft
+from services.parser.fields import dates
+from services.parser.metadata.kst_metadata import publication_urls
+from shared.errors import Unprocessable
+from shared.schema import Dossier
+
+
+def _local(name: object) -> str:
+    return etree.QName(name).localname if isinstance(name, str) else ""
+
+
+def to_draft(content: str) -> Draft:
+    """The record fields an SRU record states."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                             load_dtd=False)
+    try:
+        root = etree.fromstring(content.lstrip("\ufeff").encode("utf-8"), parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise Unprocessable("malformed-metadata", f"SRU record: {exc}") from exc
+    first: dict[str, str] = {}
+    manifestations: dict[str, str] = {}
+    for element in root.iter():
+        name = _local(element.tag)
+        text = (element.text or "").strip()
+        if name == "itemUrl" and element.get("manifestation"):
+            manifestations[element.get("manifestation", "")] = text
+        elif text:
+            first.setdefault(name, text)
+    identifier = first.get("identifier")
+    draft = Draft(
+        title=first.get("documenttitel") or first.get("title"),
+        document_date=dates.parse_iso_date(first.get("date")),
+        published_at=dates.parse_datetime(first.get("available")),
+        ondernummer=first.get("ondernummer"),
+        vergaderjaar=first.get("vergaderjaar"),
+        upstream_kst_id=identifier,
+    )
+    number = first.get("dossiernummer")
+    if number:
+        head, _, toevoeging = number.replace(" ", "").partition("-")
+        draft.dossier = Dossier(number=head, toevoeging=toevoeging or None)
+    urls = publication_urls(identifier) if identifier else {}
+    urls.update({k: v for k, v in manifestations.items() if k in ("xml", "html", "pdf")})
+    if "metadata" in manifestations:
+        urls["metadata"] = manifestations["metadata"]
+    draft.urls = urls
+    return draft
