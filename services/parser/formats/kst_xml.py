@@ -37,7 +37,7 @@ def read_root(body: bytes) -> tuple[etree._Element, list[str]]:
     """
     try:
         return etree.fromstring(body, parser=safe_parser()), []
-    except etree.XMLSyntaxError as first:
+    except (etree.XMLSyntaxError, ValueError) as first:
         root = _second_try(body)
         if root is None:
             raise Unprocessable("malformed-xml", str(first)) from first
@@ -48,7 +48,10 @@ def _second_try(body: bytes) -> etree._Element | None:
     """A lying encoding declaration, then a truncated body: read what can be read."""
     text = body.decode("utf-8", errors="replace")
     text = re.sub(r"^\ufeff?\s*<\?xml[^>]{0,200}\?>", "", text)
-    root = etree.fromstring(text.encode("utf-8"), parser=safe_parser(recover=True))
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser=safe_parser(recover=True))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
     return root if root is not None and len(root) else None
 
 
@@ -132,7 +135,7 @@ def _read_document(root: etree._Element, draft: Draft) -> None:
     own.cites = citations.find_citations(
         "\n".join([own.body_text or ""] + [note.text for note in notes]))
     if draft.title is None:
-        draft.title = stuk_title or text_of(find(root, "titel")) or None
+        draft.title = stuk_title or _first_title(root)
     _override(draft, own)
 
 
@@ -149,6 +152,16 @@ def _override(draft: Draft, own: Draft) -> None:
     for name in ("signatories", "sections", "footnotes", "cites", "body_text"):
         if getattr(own, name):
             setattr(draft, name, getattr(own, name))
+
+
+def _first_title(root: etree._Element) -> str | None:
+    """The first ``titel`` that is not the publication's masthead ('STAATSCOURANT')."""
+    for node in root.iter():
+        parent = node.getparent()
+        masthead = parent is not None and parent.getparent() is root and local(parent) == "kop"
+        if local(node) == "titel" and not masthead:
+            return text_of(node) or None
+    return None
 
 
 def _vergaderjaar(root: etree._Element) -> str | None:
