@@ -13,7 +13,8 @@ from collections import Counter
 _FOOTER = re.compile(r"^P\s?agina\s{1,3}\d{1,4}\s{1,3}van\s{1,3}\d{1,4}$", re.IGNORECASE)
 _POSTCODE = re.compile(r"^(?:\d\s?){4}\s?[A-Z]\s?[A-Z]\b")
 _ADDRESS = re.compile(
-    r"^(?:P\s?ostbus\s|T\s[\d\s()+-]{6,}|F\s[\d\s()+-]{6,}|E\s\S+@|(?:https?://|www\.)\S+$|"
+    r"^(?:P\s?ostbus\s|T\s[\d\s()+-]{6,}|F\s[\d\s()+-]{6,}|E\s\S+@|"
+    r"(?:https?://)?www\.[\w-]{1,60}(?:\.[\w-]{1,60}){1,3}/?$|"
     r"\S+@\S+\.\w{2,6}$|MPC\s)",
     re.IGNORECASE,
 )

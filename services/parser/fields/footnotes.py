@@ -6,8 +6,9 @@ import re
 
 from shared.schema import Footnote
 
-# A footnote starts with its number, then a space or straight into a letter ('5https://...').
-_START = re.compile(r"^(\d{1,3})(?=\s|[^\W\d_])\s*(\S.*)$")
+# A footnote starts with its number, then a space or straight into a letter ('5https://...');
+# a long URL may push the note's text to the next line, leaving the number alone.
+_START = re.compile(r"^(\d{1,3})(?:\s+(\S.*)|([^\W\d_].*))?$")
 _TAIL = 14  # footnotes sit in the last lines of a page
 
 
@@ -25,7 +26,7 @@ def split_page(lines: list[str], expected: int) -> tuple[list[str], list[Footnot
     for line in lines[start:]:
         match = _START.match(line.strip())
         if match and int(match[1]) == number:
-            notes.append([match[1], match[2].strip()])
+            notes.append([match[1], (match[2] or match[3] or "").strip()])
             number += 1
         elif notes and line.strip():
             notes[-1][1] = _join(notes[-1][1], line.strip())
@@ -43,7 +44,9 @@ def _first_footnote(lines: list[str], expected: int) -> int | None:
 
 def _join(left: str, right: str) -> str:
     # A URL broken over two lines continues without a space.
-    if re.search(r"https?://\S*$", left) and not right[:1].isspace():
+    if not left:
+        return right
+    if re.search(r"https?://\S{0,300}$", left[-320:]) and not left.endswith("/"):
         return left + right
     return f"{left} {right}"
 

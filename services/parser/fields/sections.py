@@ -22,6 +22,9 @@ _RUNS_ON = {
     "of", "om", "bij", "naar", "door", "over", "uit", "als", "is", "zijn", "wordt", "worden",
     "deze", "dit", "ook", "niet", "we", "wij", "zij", "ze", "tot", "onze", "ons", "hun",
 }
+_OPENS_CLAUSE = {"omdat", "als", "dat", "doordat", "wanneer", "waarbij", "zodat", "terwijl",
+                 "maar", "en", "of"}
+_NUMBERED = re.compile(r"^\d{1,2}\.\s")
 _WRAP = 75  # printed lines are ~80 characters; a shorter one that ends a sentence ends a paragraph
 
 
@@ -74,9 +77,13 @@ def _looks_like_heading(text: str, nxt: str) -> bool:
     """A short line that ends no sentence, after a finished paragraph, before a capital."""
     if len(text) > 70 or _END.search(text) or text.endswith(",") or not nxt:
         return False
-    if text.rsplit(" ", 1)[-1].lower() in _RUNS_ON:
+    words = text.split()
+    if words[-1].lower() in _RUNS_ON or words[0].lower() in _OPENS_CLAUSE:
         return False
-    return (text[:1].isupper() or text[:1].isdigit()) and nxt[:1].isupper()
+    if _NUMBERED.match(text) and len(words) > 6:  # a numbered list item, not a chapter
+        return False
+    return (text[:1].isupper() or text[:1].isdigit()) and (nxt[:1].isupper() or
+                                                          nxt[:1].isdigit())
 
 
 def _from_blank_separated(lines: list[str]) -> list[Block]:

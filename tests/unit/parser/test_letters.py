@@ -186,3 +186,21 @@ def test_water_body_has_no_sidebar(water: Kamerbrief) -> None:
     for unwanted in ("P agina", "Inf rastructuur en", "I E NW/BSK", "Mark Harbers",
                      "Ons kenmerk"):
         assert unwanted not in body, unwanted
+
+
+def test_water_footnote_with_url_on_next_line(water: Kamerbrief) -> None:
+    """A note whose number stands alone keeps the URL printed below it, rejoined."""
+    assert Footnote(
+        number="21",
+        text="https://www.hdsr.nl/publish/pages/117157/eindrapportage_sturen_met_grondwater_"
+        "bedrijvenproef_spengen_2017_2022_lage_resolutie.pdf",
+    ) == water.footnotes[20]
+    assert 27 == len(water.footnotes)
+
+
+def test_water_numbered_chapters_are_headings(water: Kamerbrief) -> None:
+    """'1. Water en Bodem' and '3. Gebieden' head sections; numbered list items do not."""
+    headings = [section.heading for section in water.sections]
+    assert {"1. Water en Bodem", "1.1 Voldoende en schoon (zoet)water", "3. Gebieden",
+            "3.1 Laagveengebieden"} <= set(headings)
+    assert not any((h or "").startswith("5. We voeren") for h in headings)
