@@ -61,7 +61,11 @@ def is_label(line: str) -> bool:
 
 def running_headers(lines: list[str], pages: int) -> set[str]:
     """Short lines repeated on most pages: the ministry name and reference of each sidebar."""
-    counts = Counter(line.strip() for line in lines if 0 < len(line.strip()) <= 60)
+    # A line that ends a sentence is content, however often it recurs.
+    counts = Counter(
+        text for text in (line.strip() for line in lines)
+        if 0 < len(text) <= 60 and text[-1] not in ".!?;:"
+    )
     threshold = max(3, (pages + 1) // 2)
     return {line for line, count in counts.items() if count >= threshold}
 

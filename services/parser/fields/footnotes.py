@@ -51,20 +51,32 @@ def _join(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
-def remove_markers(text: str, numbers: list[str]) -> str:
-    """Remove each footnote's marker ('grondstoffen1.', 'HUF-toets6', 'bouw 4)') once, in order.
+def remove_markers(text: str, numbers: list[str]) -> tuple[str, int]:
+    """Remove the markers of ``numbers`` ('grondstoffen1.', 'HUF-toets6', 'bouw 4)') in order.
 
-    Markers are searched after the previous one, so an earlier 'CO2' is not taken for note 2.
+    Each marker is searched after the previous one, so an earlier 'CO2' is not taken for
+    note 2. Stops at the first marker not in ``text``; returns the text and how many were
+    removed, so the caller can go on in the next paragraph.
     """
     position = 0
+    removed = 0
     for number in numbers:
-        attached = re.compile(
-            rf"(?:(?<=[^\W\d_)”’])|(?<=[^\W\d_)]\.)){number}(?=[\s.,;:)”]|$)"
-        )
-        spaced = re.compile(rf"(?<=[^\W\d_]) {number}(?=[.,;:)])")
-        found = [m for m in (attached.search(text, position), spaced.search(text, position)) if m]
-        if found:
-            match = min(found, key=lambda m: m.start())
-            text = text[: match.start()] + text[match.end() :]
-            position = match.start()
-    return text
+        match = _marker(text, number, position)
+        if match is None:
+            break
+        text = text[: match[0]] + text[match[1] :]
+        position = match[0]
+        removed += 1
+    return text, removed
+
+
+def _marker(text: str, number: str, position: int) -> tuple[int, int] | None:
+    attached = re.compile(
+        rf"(?:(?<=[^\W\d_)”’])|(?<=[^\W\d_]\.)|(?<=\)\.)){number}(?=[\s.,;:)”]|$)"
+    )
+    spaced = re.compile(rf"(?<=[^\W\d_]) {number}(?=[.,;:)])")
+    found = [m for m in (attached.search(text, position), spaced.search(text, position)) if m]
+    if not found:
+        return None
+    first = min(found, key=lambda m: m.start())
+    return first.start(), first.end()

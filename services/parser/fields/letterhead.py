@@ -64,10 +64,15 @@ def _date_line(text: str) -> date | None:
 def _addressee(lines: list[str], index: int) -> tuple[str, int]:
     """The addressee line, continued on the next line when it only finishes the name."""
     parts = [lines[index].strip()]
-    nxt = lines[index + 1].strip() if index + 1 < len(lines) else ""
-    if nxt.lower().startswith(("der staten-generaal", "staten-generaal", "der staten generaal")):
-        parts.append(nxt)
-        index += 1
+    for following in range(index + 1, min(index + 3, len(lines))):
+        nxt = lines[following].strip()
+        if not nxt:
+            continue
+        if nxt.lower().startswith(("der staten-generaal", "staten-generaal",
+                                   "der staten generaal")):
+            parts.append(nxt)
+            index = following
+        break
     return " ".join(parts), index
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_LINK = re.compile(r"\[([^\]\n]{0,300})\]\([^)\s]{0,500}\)")
+_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}\)")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)([^*\n]{1,500}?)(?<=\S)\1")
 _STRAY = re.compile(r"(?<!\w)\*{1,3}|\*{1,3}(?!\w)")
 

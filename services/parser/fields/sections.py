@@ -112,31 +112,33 @@ def join_lines(parts: list[str]) -> str:
     """Join printed lines with spaces, except a word hyphenated over a break ('SER-verkenning').
 
     'milieu-' before 'en' keeps its space: that hyphen stands for a left-out word part.
+    Linear in the total length, however many lines.
     """
-    out = parts[0] if parts else ""
-    for part in parts[1:]:
-        glued = out.endswith("-") and out[-2:-1].isalpha() and part[:1].islower()
-        if glued and part.split(" ", 1)[0] not in _CONJUNCTIONS:
-            out += part
-        else:
-            out = f"{out} {part}"
-    return out
+    pieces: list[str] = []
+    previous = ""
+    for part in parts:
+        glued = previous.endswith("-") and previous[-2:-1].isalpha() and part[:1].islower()
+        if pieces and not (glued and part.split(" ", 1)[0] not in _CONJUNCTIONS):
+            pieces.append(" ")
+        pieces.append(part)
+        previous = part
+    return "".join(pieces)
 
 
 def _join_page_breaks(blocks: list[Block]) -> list[Block]:
     """Join a paragraph that stops mid-sentence with the paragraph after it."""
-    joined: list[Block] = []
+    groups: list[tuple[bool, list[str]]] = []
     for block in blocks:
-        last = joined[-1] if joined else None
+        last = groups[-1] if groups else None
         if (
-            last is not None and not last.heading and not block.heading
-            and not _END.search(last.text) and not _BULLET.match(block.text)
-            and not last.text.endswith(",")
+            last is not None and not last[0] and not block.heading
+            and not _END.search(last[1][-1]) and not _BULLET.match(block.text)
+            and not last[1][-1].endswith(",")
         ):
-            last.text = join_lines([last.text, block.text])
+            last[1].append(block.text)
         else:
-            joined.append(Block(block.text, block.heading))
-    return joined
+            groups.append((block.heading, [block.text]))
+    return [Block(join_lines(texts), heading) for heading, texts in groups]
 
 
 def to_sections(blocks: list[Block]) -> list[Section]:

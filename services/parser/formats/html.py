@@ -21,11 +21,14 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 def extract_text(body: bytes) -> str:
     """The visible text as blank-line separated blocks, headings marked with '### '."""
-    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=False)
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=False,
+                                  encoding=_encoding(body))
     try:
         root = lxml.html.document_fromstring(body, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise Unprocessable("malformed-html", f"the HTML cannot be read: {exc}") from exc
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
     for element in list(root.iter(*_DROP)):
         parent = element.getparent()
         if parent is not None:
@@ -35,6 +38,15 @@ def extract_text(body: bytes) -> str:
     return "\n\n".join(block for block in blocks if block.strip())
 
 
+def _encoding(body: bytes) -> str | None:
+    """UTF-8 when the bytes are UTF-8 (pages often declare nothing), else lxml's own guess."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
+
+
 def _walk(element: etree._Element, blocks: list[str]) -> None:
     """Each innermost block element's text becomes one block (iteratively: no deep recursion)."""
     for node in element.iter():
@@ -42,7 +54,8 @@ def _walk(element: etree._Element, blocks: list[str]) -> None:
         if tag in _BLOCKS and not any(
             isinstance(child.tag, str) and child.tag in _BLOCKS - {"br"} for child in node
         ):
-            text = " ".join("".join(str(part) for part in node.itertext()).split())
+            raw = "".join(str(part) for part in node.itertext())
+            text = "\n".join(" ".join(line.split()) for line in raw.split("\n") if line.strip())
             if text:
                 blocks.append(f"### {text}" if tag in _HEADINGS else text)
 

@@ -128,10 +128,12 @@ def _take_footnotes(lines: list[str]) -> tuple[list[str], list[Footnote]]:
 
 
 def _remove_markers(blocks: list[sections.Block], notes: list[Footnote]) -> None:
-    if not notes:
-        return
-    numbers = [note.number for note in notes]
-    joined = "\x00".join(block.text for block in blocks)
-    for block, text in zip(blocks, footnotes.remove_markers(joined, numbers).split("\x00"),
-                           strict=True):
-        block.text = text
+    """Take each footnote's marker out of the running text, paragraph by paragraph."""
+    pending = [note.number for note in notes]
+    for block in blocks:
+        if not pending:
+            return
+        if block.heading:
+            continue
+        block.text, removed = footnotes.remove_markers(block.text, pending)
+        pending = pending[removed:]
