@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.parser.fields import citations, dates, letterhead, ministries, references
-from services.parser.fields import signatories
+from services.parser.fields import citations, dates, letterhead, ministries, references, signatories
 from shared.schema import Citation, Signatory
 
 

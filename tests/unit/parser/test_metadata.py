@@ -60,8 +60,9 @@ def test_syncfeed_entry() -> None:
     """A SyncFeed entry (constructed from the documented Atom shape) fills the TK fields."""
     entry = """<entry xmlns="http://www.w3.org/2005/Atom"><title>abc</title><content
       type="application/xml"><document xmlns="http://www.tweedekamer.nl/xsd/tkData/v1-0"
-      xmlns:ns1="http://www.tweedekamer.nl/xsd/tkData/v1-0" id="abc" ns1:bijgewerkt="2022-06-23T10:00:00"
-      ns1:verwijderd="false"><soort>Brief regering</soort><onderwerp>Verslag NAVO</onderwerp>
+      xmlns:ns1="http://www.tweedekamer.nl/xsd/tkData/v1-0" id="abc"
+      ns1:bijgewerkt="2022-06-23T10:00:00" ns1:verwijderd="false">
+      <soort>Brief regering</soort><onderwerp>Verslag NAVO</onderwerp>
       <datum>2022-06-22T00:00:00</datum><documentNummer>2022D26123</documentNummer>
       <volgnummer>-1</volgnummer><vergaderjaar>2021-2022</vergaderjaar></document></content>
       </entry>"""
