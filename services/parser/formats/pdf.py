@@ -28,7 +28,9 @@ def extract_text(body: bytes) -> str:
             page.close()
     finally:
         document.close()
-    return "\n".join(text.replace("\r\n", "\n") for text in pages)
+    # PDFium joins a line ending in a hyphen to the next and marks the hyphen U+FFFE;
+    # the letter printed a hyphen there ('SER-' / 'verkenning'), so a hyphen it is.
+    return "\n".join(text.replace("\r\n", "\n").replace("\ufffe", "-") for text in pages)
 
 
 def parse_pdf(body: bytes) -> Draft:
