@@ -37,11 +37,23 @@ _METADATA: dict[str, Callable[[str], Draft]] = {
 }
 
 
+# Which ``urls`` field the fetched document's own URL fills, per format.
+_URL_FIELD = {"kst-xml": "xml", "html": "html", "pdf": "pdf", "docx": "docx"}
+
+
 def parse_raw(raw: RawDocument, *, max_bytes: int = MAX_BYTES) -> Kamerbrief:
-    """The record for one fetched document, with provenance from ``raw``."""
-    record = parse_bytes(raw.body, format=raw.format, metadata=raw.metadata, source=raw.source,
+    """The record for one fetched document, with provenance from ``raw``.
+
+    The URL the document was fetched from is its URL for that format, over any derived one.
+    """
+    chosen = raw.format or detection.detect(raw.body[:2048], raw.content_type)
+    record = parse_bytes(raw.body, format=chosen, metadata=raw.metadata, source=raw.source,
                          content_type=raw.content_type, max_bytes=max_bytes)
-    return record.model_copy(update={"fetched_at": raw.fetched_at}).with_content_hash()
+    urls = record.urls
+    if raw.url and chosen in _URL_FIELD:
+        urls = urls.model_copy(update={_URL_FIELD[chosen]: raw.url})
+    update = {"fetched_at": raw.fetched_at, "urls": urls}
+    return record.model_copy(update=update).with_content_hash()
 
 
 def parse_bytes(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -16,11 +15,17 @@ FETCHED = datetime(2025, 10, 3, 12, 0, tzinfo=UTC)
 
 
 def _raw(body: bytes, **kwargs: object) -> RawDocument:
-    """A raw message as it arrives from the broker: the body travels base64-encoded."""
+    """A raw message as the fetcher builds it."""
     return RawDocument(feed="officielebekendmakingen", upstream_id="kst-31839-1105",
                        url="https://zoek.officielebekendmakingen.nl/kst-31839-1105.xml",
-                       fetched_at=FETCHED, body=base64.b64encode(body),
-                       **kwargs)
+                       fetched_at=FETCHED, body=body, **kwargs)
+
+
+def test_raw_message_from_json() -> None:
+    """A raw message that crossed the broker as JSON (body in base64) parses the same."""
+    raw = _raw((KOOP / "kst-31839-1105-motie-full-metadata.xml").read_bytes())
+    again = RawDocument.model_validate_json(raw.model_dump_json())
+    assert parse_raw(raw) == parse_raw(again)
 
 
 def test_parse_raw_sets_provenance() -> None:
@@ -43,7 +48,7 @@ def test_rijksoverheid_id() -> None:
     """A letter from rijksoverheid.nl without Kamer identifiers gets ro-<upstream id>."""
     letter = (LETTERS / "Kamerbrief_water_en_Bodem.txt").read_bytes()
     raw = RawDocument(feed="rijksoverheid", upstream_id="3f2a", fetched_at=FETCHED,
-                      body=base64.b64encode(letter), format="text")
+                      body=letter, format="text")
     assert "ro-3f2a" == parse_raw(raw).id
 
 
@@ -87,3 +92,12 @@ def test_utf8_bom_text() -> None:
     """A byte-order mark before a letter's text is not part of the first line."""
     body = b"\xef\xbb\xbf" + (LETTERS / "Kamerbrief_circulaire_economie.txt").read_bytes()
     assert "IENW/BSK-2023/33017" == parse_bytes(body).reference
+
+
+def test_fetched_url_is_the_documents_url() -> None:
+    """The URL the fetcher used is the record's URL for that format."""
+    record = parse_raw(_raw((KOOP / "kst-31839-1105-motie-full-metadata.xml").read_bytes()))
+    assert "https://zoek.officielebekendmakingen.nl/kst-31839-1105.xml" == record.urls.xml
+    mirrored = _raw((KOOP / "kst-31839-1105-motie-full-metadata.xml").read_bytes()).model_copy(
+        update={"url": "http://127.0.0.1:8080/kst-31839-1105.xml"})
+    assert "http://127.0.0.1:8080/kst-31839-1105.xml" == parse_raw(mirrored).urls.xml
