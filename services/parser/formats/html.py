@@ -9,8 +9,9 @@ from __future__ import annotations
 import lxml.html
 from lxml import etree
 
-from services.parser.draft import Draft
+from services.parser.draft import Draft, merge
 from services.parser.formats.text import parse_text
+from services.parser.metadata import kst_metadata
 from shared.errors import Unprocessable
 
 _DROP = ("script", "style", "nav", "header", "footer", "noscript", "form", "head")
@@ -19,14 +20,33 @@ _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "se
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def extract_text(body: bytes) -> str:
-    """The visible text as blank-line separated blocks, headings marked with '### '."""
+def read_root(body: bytes) -> etree._Element:
+    """The parsed page; ``Unprocessable('malformed-html', …)`` when it cannot be read."""
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, huge_tree=False,
                                   encoding=_encoding(body))
     try:
-        root = lxml.html.document_fromstring(body, parser=parser)
+        return lxml.html.document_fromstring(body, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise Unprocessable("malformed-html", f"the HTML cannot be read: {exc}") from exc
+
+
+def head_metadata(root: etree._Element) -> dict[str, str]:
+    """``<meta name=… content=…>`` pairs; officielebekendmakingen pages carry the kst ones."""
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name, content = meta.get("name"), meta.get("content")
+        if name and content is not None:
+            key = f"{name}@{meta.get('scheme') or ''}" if name == "DC.type" else name
+            found.setdefault(key, content.strip())
+    return found
+
+
+def extract_text(body: bytes) -> str:
+    """The visible text as blank-line separated blocks, headings marked with '### '."""
+    return _text(read_root(body))
+
+
+def _text(root: etree._Element) -> str:
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
     for element in list(root.iter(*_DROP)):
@@ -61,8 +81,13 @@ def _walk(element: etree._Element, blocks: list[str]) -> None:
 
 
 def parse_html(body: bytes) -> Draft:
-    """Read the letter's fields from its HTML page."""
-    text = extract_text(body)
+    """Read the letter's fields from its HTML page; kst metadata in its head fills the gaps."""
+    root = read_root(body)
+    meta = head_metadata(root)
+    text = _text(root)
     if not text.strip():
         raise Unprocessable("empty-body", "the HTML has no visible text")
-    return parse_text(text)
+    draft = parse_text(text)
+    if "DC.identifier" in meta:
+        merge(draft, kst_metadata.to_draft(meta), "page metadata")
+    return draft

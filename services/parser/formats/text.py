@@ -53,9 +53,10 @@ def parse_text(text: str) -> Draft:
 
 
 def _ministry(lines: list[str], body_start: int) -> Ministry | None:
-    """From the letterhead ('Ministerie van' + the next lines), else from a web address."""
+    """From the letterhead ('Ministerie van' + the next lines) or a kst title ('BRIEF VAN DE
+    MINISTER VAN …'), else from a web address."""
     for index, line in enumerate(lines):
-        if body.is_ministry_line(line):
+        if body.is_ministry_line(line) or line.upper().startswith("BRIEF VAN DE"):
             found = ministries.from_portfolio(" ".join(lines[index : index + 3]))
             if found is not None:
                 return found

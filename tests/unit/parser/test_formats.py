@@ -97,3 +97,24 @@ def test_broken_docx() -> None:
     with pytest.raises(Unprocessable) as caught:
         parse_bytes(b"PK\x03\x04 not really a zip", format="docx")
     assert "malformed-docx" == caught.value.reason
+
+
+def test_kst_html_page_metadata() -> None:
+    """A kst HTML page (constructed, placeholder dossier 99999) adds its head metadata."""
+    page = """<!DOCTYPE html><html><head><meta charset="utf-8">
+    <meta name="DC.identifier" content="kst-99999-1">
+    <meta name="OVERHEIDop.dossiernummer" content="99999">
+    <meta name="OVERHEIDop.ondernummer" content="1">
+    <meta name="DC.type" scheme="OVERHEIDop.KamerstukTypen" content="Brief">
+    <meta name="OVERHEIDop.vergaderjaar" content="2021-2022"></head><body>
+    <h1>BRIEF VAN DE MINISTER VAN DEFENSIE</h1>
+    <p>Aan de Voorzitter van de Tweede Kamer der Staten-Generaal</p>
+    <p>Den Haag, 22 juni 2022</p><p>De bijeenkomst vond plaats.</p>
+    <p>DE MINISTER VAN DEFENSIE,</p><p>K.H. Ollongren</p></body></html>"""
+    record = parse_bytes(page.encode("utf-8"))
+    assert ("kst-99999-1", "Brief", "2021-2022", date(2022, 6, 22)) == (
+        record.id, record.document_type, record.vergaderjaar, record.document_date)
+    assert record.ministry is not None and "def" == record.ministry.code
+    assert [Signatory(name="K.H. Ollongren", role="De Minister van Defensie")] == (
+        record.signatories)
+    assert "De bijeenkomst vond plaats." == record.body_text
