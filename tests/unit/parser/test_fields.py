@@ -131,3 +131,18 @@ def test_registry_codes_are_unique_and_lowercase() -> None:
 def test_citations(text: str, expected: list[Citation]) -> None:
     """Kamerstuk references in the forms letters write them; a zaak number is none."""
     assert expected == citations.find_citations(text)
+
+
+@pytest.mark.parametrize(
+    ("code", "tooi"),
+    [
+        ("def", "https://identifier.overheid.nl/tooi/id/ministerie/mnre1018"),
+        ("bzk", "https://identifier.overheid.nl/tooi/id/ministerie/mnre1034"),
+        ("ienw", None),
+    ],
+)
+def test_tooi_identifiers(code: str, tooi: str | None) -> None:
+    """Confirmed TOOI ids are given; unconfirmed ones are None, not a guess."""
+    found = ministries.by_code(code)
+    assert found is not None
+    assert tooi == found.tooi
