@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,9 +80,8 @@ def test_every_paragraph_survives_printed(body: list[str]) -> None:
     assert " ".join(body) == " ".join(_body_paragraphs(record))
 
 
-@settings(max_examples=1, deadline=None)
-@given(st.just(None))
-def test_ten_megabytes_do_not_hang(_: None) -> None:
+@pytest.mark.timeout(180)  # a busy CI machine may take several times the usual ~10 s
+def test_ten_megabytes_do_not_hang() -> None:
     """A 10 MB letter (the real one, repeated) parses within the test timeout."""
     original = (LETTERS / "Kamerbrief_water_en_Bodem.txt").read_bytes()
     body = (original * (10 * 1024 * 1024 // len(original) + 1))[: 10 * 1024 * 1024]
