@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 
 from services.parser.draft import Draft
-from shared.schema import SourceRef
+from shared.schema import SameAs, SourceRef
 
 
 def record_id(draft: Draft, body: bytes, source: SourceRef | None) -> str:
@@ -29,3 +29,20 @@ def record_id(draft: Draft, body: bytes, source: SourceRef | None) -> str:
     if source is not None and source.feed == "rijksoverheid":
         return f"ro-{source.upstream_id}"
     return "doc-" + hashlib.sha256(body).hexdigest()[:16]
+
+
+def aliases(draft: Draft, record_id: str, source: SourceRef | None) -> list[SameAs]:
+    """The letter's identities in the other feeds that this input names.
+
+    A kst id (from the document, its metadata or a TK dossier + volgnummer) is the
+    officielebekendmakingen identity; a TK GUID is the tweedekamer one. The source's own
+    identity is left out: ``sources`` already carries it.
+    """
+    found: list[SameAs] = []
+    kst_id = draft.upstream_kst_id or (record_id if record_id.startswith("kst-") else None)
+    if kst_id:
+        found.append(SameAs(feed="officielebekendmakingen", id=kst_id, url=draft.urls.get("html")))
+    if draft.tk_guid:
+        found.append(SameAs(feed="tweedekamer", id=draft.tk_guid, url=draft.urls.get("odata")))
+    own = (source.feed, source.upstream_id) if source is not None else None
+    return [alias for alias in found if (alias.feed, alias.id) != own]

@@ -108,8 +108,10 @@ def _metadata_draft(metadata: FeedRecord) -> Draft:
 
 
 def _record(draft: Draft, body: bytes, source: SourceRef | None) -> Kamerbrief:
+    record_id = identity.record_id(draft, body, source)
     record = Kamerbrief(
-        id=identity.record_id(draft, body, source),
+        id=record_id,
+        same_as=identity.aliases(draft, record_id, source),
         sources=[source] if source is not None else [],
         **draft.record_fields(),
     )

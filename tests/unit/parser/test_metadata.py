@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from services.parser.parse import parse_bytes
-from shared.schema import Dossier, FeedRecord
+from shared.schema import Dossier, FeedRecord, SameAs
 from tests.unit.parser.conftest import LETTERS, REAL
 
 DEFENSIE = (LETTERS / "Kamerbrief_defensie_navo_dmm_2022.md").read_bytes()
@@ -91,3 +91,16 @@ def test_rijksoverheid_item() -> None:
                          metadata=FeedRecord(kind="rijksoverheid-item", content=json.dumps(item)))
     assert ("Kamerbrief over X", item["canonical"]) == (record.title, record.urls.web)
     assert record.ministry is not None and "def" == record.ministry.code
+
+
+def test_odata_identities_in_same_as() -> None:
+    """A TK Document with its dossier names both its Kamerstuk and its TK identity."""
+    document = {**_odata_brief(), "Kamerstukdossier": [{"Nummer": 28844, "Toevoeging": None}]}
+    record = parse_bytes(b"Tekst.", format="text", metadata=FeedRecord(
+        kind="odata-document", content=json.dumps(document)))
+    assert [
+        SameAs(feed="officielebekendmakingen", id="kst-28844-300", url=None),
+        SameAs(feed="tweedekamer", id="68795885-0559-412d-8030-f8dcbd0c8e13",
+               url="https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/Document("
+                   "68795885-0559-412d-8030-f8dcbd0c8e13)"),
+    ] == record.same_as

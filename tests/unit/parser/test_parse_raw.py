@@ -101,3 +101,9 @@ def test_fetched_url_is_the_documents_url() -> None:
     mirrored = _raw((KOOP / "kst-31839-1105-motie-full-metadata.xml").read_bytes()).model_copy(
         update={"url": "http://127.0.0.1:8080/kst-31839-1105.xml"})
     assert "http://127.0.0.1:8080/kst-31839-1105.xml" == parse_raw(mirrored).urls.xml
+
+
+def test_own_identity_not_repeated_in_same_as() -> None:
+    """A kst document fetched from officielebekendmakingen does not list itself as an alias."""
+    record = parse_raw(_raw((KOOP / "kst-31839-1105-motie-full-metadata.xml").read_bytes()))
+    assert [] == record.same_as
