@@ -81,3 +81,43 @@ def markdown_html(markdown: str) -> bytes:
         parts.append(f"<{tag}>{inner}</{tag}>")
     parts.append("</main><footer>Rijksoverheid footer</footer></body></html>")
     return "\n".join(parts).encode("utf-8")
+
+
+_FOOTNOTES_XML = (
+    '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+    "{notes}</w:footnotes>"
+)
+
+
+def docx_with_footnotes(paragraphs: list[str], notes: list[str]) -> bytes:
+    """A DOCX whose first paragraph refers to each of ``notes`` (Word's footnotes part)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    first = document.add_paragraph(paragraphs[0])
+    for index in range(1, len(notes) + 1):
+        # python-docx has no footnote API: append the reference run to the paragraph XML.
+        first._p.append(parse_xml(
+            f'<w:r {nsdecls("w")}><w:footnoteReference w:id="{index}"/></w:r>'))
+    for text in paragraphs[1:]:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    body = "".join(
+        f'<w:footnote w:id="{i}"><w:p><w:r><w:t>{note}</w:t></w:r></w:p></w:footnote>'
+        for i, note in enumerate(notes, start=1))
+    return _add_part(out.getvalue(), "word/footnotes.xml", _FOOTNOTES_XML.format(notes=body))
+
+
+def _add_part(package: bytes, name: str, content: str) -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr(name, content)
+    return out.getvalue()

@@ -118,3 +118,19 @@ def test_kst_html_page_metadata() -> None:
     assert [Signatory(name="K.H. Ollongren", role="De Minister van Defensie")] == (
         record.signatories)
     assert "De bijeenkomst vond plaats." == record.body_text
+
+
+def test_docx_footnotes() -> None:
+    """Word footnotes (a constructed DOCX) become footnotes, cited Kamerstukken included."""
+    body = makers.docx_with_footnotes(
+        ["Datum 3 februari 2023", "Betreft Een onderwerp", "Geachte voorzitter,",
+         "Het kabinet zet een stap.", "Hoogachtend,", "DE MINISTER VAN DEFENSIE,",
+         "drs. K.H. Ollongren"],
+        ["Kamerstuk 32852, nr. 199", "Zie ook de bijlage"],
+    )
+    record = parse_bytes(body)
+    assert ["Kamerstuk 32852, nr. 199", "Zie ook de bijlage"] == [
+        note.text for note in record.footnotes]
+    assert ["1", "2"] == [note.number for note in record.footnotes]
+    assert "Het kabinet zet een stap." == record.body_text
+    assert [("32852", "199")] == [(c.dossier, c.ondernummer) for c in record.cites]
