@@ -23,7 +23,9 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("parse", help="print the record for one document as JSON")
     parser.add_argument("file", type=Path, help="the document (kst XML, HTML, PDF, DOCX, text)")
     parser.add_argument("--format", choices=("auto", *FORMATS), default="auto")
-    parser.add_argument("--metadata", type=Path, help="the feed's record for the document")
+    parser.add_argument("--metadata", type=Path,
+                        help="the feed's record for the document (OData JSON, SRU record, "
+                             "SyncFeed entry, rijksoverheid JSON) or a kst metadata.xml")
     parser.add_argument("--metadata-kind", choices=_KINDS,
                         help="what --metadata is (default: guessed from its content)")
     parser.set_defaults(func=run)
