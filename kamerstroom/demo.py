@@ -1,15 +1,20 @@
 """``kamerstroom demo``: the whole pipeline on replayed real feed responses, on this machine.
 
-Starts the local feed server, a webhook receiver and a queue subscriber, runs all three
-services against the broker under a fresh namespace, prints every event as both
-receivers get it, prints a summary, cleans the namespace up, and exits 0 on success.
+Starts the local feed server (all three feeds), a webhook receiver and a queue
+subscriber, runs all three services against the broker under a fresh namespace, prints
+every event as both receivers get it, waits until every feed was polled and the stream
+went quiet, prints a summary, cleans the namespace up, and exits 0 when both receivers
+got the same events, each once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import uuid
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from kamerstroom.feedserver import FeedServer
 from kamerstroom.receivers import QueueSubscriber, Received, WebhookReceiver, wait_for
@@ -20,7 +25,9 @@ from shared.messaging import Topology
 from shared.messaging.rabbitmq import RabbitMQBroker, delete_topology
 
 SERVICES = ("fetcher", "parser", "publisher")
-WAIT_SECONDS = 60.0
+SOURCES = ["officielebekendmakingen", "tweedekamer", "rijksoverheid"]
+WAIT_SECONDS = 120.0
+QUIET_SECONDS = 3.0
 
 
 def describe(channel: str, item: Received) -> str:
@@ -41,24 +48,19 @@ async def run_demo(base: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="kamerstroom-demo-") as data_dir:
         settings = base.model_copy(update={
             "namespace": namespace, "data_dir": Path(data_dir), "http_port": 0,
-            "http_host": "127.0.0.1", "sources": ["officielebekendmakingen"],
-            "ob_sru_url": feeds.sru_url, "webhook_urls": [webhook.url],
+            "http_host": "127.0.0.1", "sources": SOURCES,
+            "ob_sru_url": feeds.sru_url, "tk_api_url": feeds.tk_url, "ro_api_url": feeds.ro_url,
+            "webhook_urls": [webhook.url],
             "webhook_allow_private": True, "request_interval": 0.0, "poll_interval": 3600.0,
         })
         try:
-            return await _pipeline(settings, webhook, expected=_expected(feeds))
+            return await _pipeline(settings, webhook)
         finally:
             await webhook.stop()
             await feeds.stop()
 
 
-def _expected(feeds: FeedServer) -> int:
-    from kamerstroom.feedserver.app import DOCS_KEY
-
-    return len(feeds.app[DOCS_KEY])
-
-
-async def _pipeline(settings: Settings, webhook: WebhookReceiver, expected: int) -> int:
+async def _pipeline(settings: Settings, webhook: WebhookReceiver) -> int:
     topology = Topology(settings.namespace)
     probe = RabbitMQBroker(settings.amqp_url, topology)
     try:
@@ -75,18 +77,54 @@ async def _pipeline(settings: Settings, webhook: WebhookReceiver, expected: int)
     try:
         await runtime.start()
         print(f"demo: pipeline running (namespace {settings.namespace}); "
-              f"replaying {expected} recorded documents")
-        await wait_for(lambda: len(webhook.received) >= expected
-                       and len(subscriber.received) >= expected, WAIT_SECONDS)
+              f"replaying {', '.join(SOURCES)}")
+        await _until_quiet(runtime, webhook, subscriber)
+        queued = _queued(runtime)
     finally:
         await runtime.stop()
         await subscriber.stop()
         await delete_topology(settings.amqp_url, topology)
-    return _summary(expected, webhook.received, subscriber.received)
+    return _summary(queued, webhook.received, subscriber.received)
 
 
-def _summary(expected: int, hooks: list[Received], queue: list[Received]) -> int:
-    ok = len(hooks) == expected and len(queue) == expected
-    print(f"demo: {expected} letters in the feed, {len(hooks)} events by webhook, "
-          f"{len(queue)} by queue subscriber: {'ok' if ok else 'INCOMPLETE'}")
+async def _until_quiet(runtime: Runtime, webhook: WebhookReceiver,
+                       subscriber: QueueSubscriber) -> None:
+    """Wait (bounded) until every feed was polled and no event arrived for a few seconds."""
+    loop = asyncio.get_running_loop()
+    seen = (-1, -1)
+    quiet_since = loop.time()
+
+    def settled() -> bool:
+        nonlocal seen, quiet_since
+        now = (len(webhook.received), len(subscriber.received))
+        if now != seen:
+            seen, quiet_since = now, loop.time()
+        polled = all(state.get("last_success") for state in _sources(runtime).values())
+        return polled and now[0] == now[1] and loop.time() - quiet_since >= QUIET_SECONDS
+
+    await wait_for(settled, WAIT_SECONDS, interval=0.2)
+
+
+def _sources(runtime: Runtime) -> dict[str, dict[str, Any]]:
+    _, checks = runtime.server.readiness()
+    detail = checks.get("fetcher.sources", {}).get("detail")
+    return detail if isinstance(detail, dict) else {}
+
+
+def _queued(runtime: Runtime) -> dict[str, int]:
+    return {name: int(state.get("queued", 0)) for name, state in _sources(runtime).items()}
+
+
+def _summary(queued: dict[str, int], hooks: list[Received], queue: list[Received]) -> int:
+    """Print what happened; 0 when both receivers got the same events, each exactly once."""
+    hook_ids = [r.body.get("id") for r in hooks]
+    queue_ids = [r.body.get("id") for r in queue]
+    duplicates = (len(hook_ids) - len(set(hook_ids))) + (len(queue_ids) - len(set(queue_ids)))
+    kinds = Counter(str(r.body.get("type", "?")).rsplit(".", 1)[-1] for r in queue)
+    ok = bool(queue_ids) and set(hook_ids) == set(queue_ids) and duplicates == 0
+    feeds = ", ".join(f"{n} from {name}" for name, n in queued.items())
+    events = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    print(f"demo: {sum(queued.values())} documents queued ({feeds}); events: {events}; "
+          f"{len(hooks)} by webhook, {len(queue)} by queue subscriber, {duplicates} duplicates: "
+          f"{'ok' if ok else 'INCOMPLETE'}")
     return 0 if ok else 1
