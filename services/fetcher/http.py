@@ -19,7 +19,6 @@ import random
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
-from email.utils import parsedate_to_datetime
 
 import aiohttp
 import structlog
@@ -28,6 +27,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from yarl import URL
 
 from shared.errors import RetryLater, Unprocessable
+from shared.retry_after import parse_retry_after
 from shared.version import USER_AGENT
 
 log = structlog.get_logger(__name__)
@@ -168,7 +168,7 @@ class PoliteClient:
                     self._cache.move_to_end(key)
                     return replace(cached, not_modified=True)
                 if resp.status == 429 or resp.status >= 500:
-                    retry_after = _retry_after(resp.headers.get("Retry-After"))
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                     if retry_after is not None:  # the host asked for quiet: everyone waits
                         turn.not_before = time.monotonic() + min(retry_after,
                                                                  self.options.max_retry_after)
@@ -216,15 +216,3 @@ def _validators(cached: Response | None) -> dict[str, str]:
     return headers
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())

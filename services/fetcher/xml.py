@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from lxml import etree
 
+from shared.xml import safe_parser
+
 # Untrusted input: no entity expansion, no network, no huge-tree mode.
-SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+SAFE_PARSER = safe_parser()
 
 
 def first_text(element: etree._Element, local_name: str) -> str | None:

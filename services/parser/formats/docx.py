@@ -18,6 +18,7 @@ from services.parser.fields import citations
 from services.parser.formats.text import parse_text
 from shared.errors import Unprocessable
 from shared.schema import Footnote
+from shared.xml import safe_parser
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PART_LIMIT = 20 * 1024 * 1024  # a zip entry's unpacked size; guards against zip bombs
@@ -73,9 +74,7 @@ def _part(package: zipfile.ZipFile, name: str) -> etree._Element | None:
         return None
     if info.file_size > _PART_LIMIT:
         raise Unprocessable("too-large", f"{name} unpacks to {info.file_size} bytes")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
-    return etree.fromstring(package.read(name), parser=parser)
+    return etree.fromstring(package.read(name), parser=safe_parser())
 
 
 def _note_texts(root: etree._Element | None) -> dict[str, str]:

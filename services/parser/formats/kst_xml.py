@@ -17,17 +17,12 @@ from services.parser.fields.sections import body_text
 from services.parser.metadata import kst_metadata
 from shared.errors import Unprocessable
 from shared.schema import Dossier, Footnote, Ministry, Section, Signatory
+from shared.xml import safe_parser
 
 _BODY_SKIP = {"noot", "ondertekening", "kamerstukkop", "dossier", "stuknr", "titel", "meta",
               "metadata", "datumtekst", "ontvanger", "aanhef", "slotformule", "plaats-datum",
               "dagtekening"}
 _DOSSIER = re.compile(r"^\s*(\d[\d ]{0,8}\d)\s*-?\s*([A-Za-z0-9]{1,8})?\s*$")
-
-
-def safe_parser(*, recover: bool = False) -> etree.XMLParser:
-    """An XML parser that never fetches anything nor expands entities."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                           load_dtd=False, recover=recover)
 
 
 def read_root(body: bytes) -> tuple[etree._Element, list[str]]:

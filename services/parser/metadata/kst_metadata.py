@@ -8,14 +8,10 @@ from services.parser.draft import Draft
 from services.parser.fields import dates, ministries
 from shared.errors import Unprocessable
 from shared.schema import Dossier, Ministry, Signatory
+from shared.xml import safe_parser
 
 # Names that may repeat (DC.type) are kept by name + scheme.
 _KST_TYPE = "OVERHEIDop.KamerstukTypen"
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                           load_dtd=False)
 
 
 def _collect(elements: list[etree._Element]) -> dict[str, str]:
@@ -40,7 +36,7 @@ def read_embedded(root: etree._Element) -> dict[str, str]:
 def read_metadata_xml(text: str) -> dict[str, str]:
     """The pairs of a metadata.xml (``metadata_gegevens/metadata``, nested ones included)."""
     try:
-        root = etree.fromstring(text.lstrip("\ufeff").encode("utf-8"), parser=_parser())
+        root = etree.fromstring(text.lstrip("\ufeff").encode("utf-8"), parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         raise Unprocessable("malformed-xml", f"metadata.xml: {exc}") from exc
     metas = [e for e in root.iter() if isinstance(e.tag, str)

@@ -3,31 +3,20 @@ and one stored record had its namespaces stripped."""
 
 from __future__ import annotations
 
-from lxml import etree
-
 from services.parser.draft import Draft
 from services.parser.fields import dates
 from services.parser.metadata.kst_metadata import publication_urls
-from shared.errors import Unprocessable
 from shared.schema import Dossier
-
-
-def _local(name: object) -> str:
-    return etree.QName(name).localname if isinstance(name, str) else ""
+from shared.xml import local_name, parse_record
 
 
 def to_draft(content: str) -> Draft:
     """The record fields an SRU record states."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
-    try:
-        root = etree.fromstring(content.lstrip("\ufeff").encode("utf-8"), parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise Unprocessable("malformed-metadata", f"SRU record: {exc}") from exc
+    root = parse_record(content, "SRU record")
     first: dict[str, str] = {}
     manifestations: dict[str, str] = {}
     for element in root.iter():
-        name = _local(element.tag)
+        name = local_name(element.tag)
         text = (element.text or "").strip()
         if name == "itemUrl" and element.get("manifestation"):
             manifestations[element.get("manifestation", "")] = text

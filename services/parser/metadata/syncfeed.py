@@ -6,29 +6,18 @@ name only.
 
 from __future__ import annotations
 
-from lxml import etree
-
 from services.parser.draft import Draft
 from services.parser.fields import dates
-from shared.errors import Unprocessable
-
-
-def _local(name: object) -> str:
-    return etree.QName(name).localname if isinstance(name, str) else ""
+from shared.xml import local_name, parse_record
 
 
 def to_draft(content: str) -> Draft:
     """The record fields a SyncFeed entry states."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
-    try:
-        root = etree.fromstring(content.lstrip("\ufeff").encode("utf-8"), parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise Unprocessable("malformed-metadata", f"SyncFeed entry: {exc}") from exc
-    document = next((e for e in root.iter() if _local(e.tag) == "document"), None)
+    root = parse_record(content, "SyncFeed entry")
+    document = next((e for e in root.iter() if local_name(e.tag) == "document"), None)
     if document is None:
         return Draft()
-    values = {_local(child.tag): (child.text or "").strip() for child in document}
+    values = {local_name(child.tag): (child.text or "").strip() for child in document}
     draft = Draft(
         subject=values.get("onderwerp") or None,
         document_type=values.get("soort") or None,

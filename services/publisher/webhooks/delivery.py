@@ -38,12 +38,13 @@ from services.publisher.webhooks.registry import (
     EndpointRegistry,
     delivery_id,
 )
-from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait, parse_retry_after
+from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait
 from services.publisher.webhooks.signing import signature_headers
 from services.publisher.webhooks.ssrf import GuardedResolver, HostUnresolvable, UnsafeURL, check_url
 from shared.errors import Unprocessable
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
+from shared.retry_after import parse_retry_after
 from shared.schema import CloudEvent
 from shared.schema.events import CONTENT_TYPE
 from shared.version import USER_AGENT

@@ -8,9 +8,10 @@ from email.utils import format_datetime
 
 import pytest
 
-from services.publisher.webhooks.schedule import RetryPolicy, Wait, parse_retry_after
+from services.publisher.webhooks.schedule import RetryPolicy, Wait
 from shared.config import load_settings
 from shared.errors import ConfigError
+from shared.retry_after import parse_retry_after
 
 DEFAULT = RetryPolicy((0, 5, 300, 1800, 7200, 18000, 36000, 36000))
 
