@@ -1,0 +1,32 @@
+"""``python -m bench [--quick] [--only NAME ...] [--out DIR]``; exit 0 once results are written."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bench import harness
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small counts: proves the harness (<1 min)")
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help=f"run only these scenarios ({', '.join(harness.SCENARIOS)})")
+    parser.add_argument("--out", type=Path, default=harness.RESULTS, help="folder for latest.json/.md")
+    args = parser.parse_args(argv)
+    try:
+        results = asyncio.run(harness.run(args.only, quick=args.quick, out=args.out))
+    except ValueError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    missed = [r.scenario for r in results if r.met is False]
+    print(f"bench: wrote {args.out}/latest.json and latest.md; "
+          f"{len(results)} figures, targets missed: {', '.join(missed) or 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

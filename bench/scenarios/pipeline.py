@@ -1,0 +1,101 @@
+"""Scenario 1 (pipeline) and 6 (memory): raw documents in, events out, beside a raw relay.
+
+Both sides get the same serialised raw documents, published the same way into
+``<ns>.raw`` of a fresh namespace, and are timed from the first publish until the last
+message reaches an exclusive queue bound to ``<ns>.events``. The system under test is
+``kamerstroom run`` (a subprocess, so its peak RSS is its own); the baseline is
+``bench.relay`` (also a subprocess) with the same prefetch and queues.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench import corpus
+from bench.amqp import Counter, namespace_topology, new_namespace, publish_many
+from bench.context import Context
+from bench.process import Helper
+from bench.results import Result, measured, unmeasured
+from bench.sut import Sut, SutError
+
+MB = 1024 * 1024
+PIPELINE = "pipeline"
+MEMORY = "memory/peak-rss"
+
+
+async def run(ctx: Context) -> list[Result]:
+    """Letters/s of ``kamerstroom run`` beside the raw relay, and the run's peak RSS."""
+    count = ctx.sizes.pipeline_letters
+    bodies = corpus.raw_bodies(count)
+    try:
+        baseline = await _relay(ctx, bodies)
+    except (RuntimeError, TimeoutError) as exc:
+        baseline = None
+        relay_note = f"raw relay failed: {exc}"
+    else:
+        relay_note = ""
+    try:
+        rate, peak = await _system(ctx, bodies)
+    except (SutError, TimeoutError) as exc:
+        return [unmeasured(PIPELINE, "letters/s", str(exc), target=0.7, target_kind="min_ratio"),
+                unmeasured(MEMORY, "MB", str(exc), target=250, target_kind="max_value")]
+    note = f"{count} letters, prefetch {ctx.prefetch}" + (f"; {relay_note}" if relay_note else "")
+    return [
+        measured(PIPELINE, rate, "letters/s", baseline=baseline, target=0.7, target_kind="min_ratio",
+                 note=note),
+        measured(MEMORY, peak / MB, "MB", target=250, target_kind="max_value",
+                 note=f"VmHWM of `kamerstroom run` after {count} letters"),
+    ]
+
+
+def _timeout(count: int) -> float:
+    # Generous: a slow run is a result, a hung one must still end.
+    return 30.0 + count / 20
+
+
+async def _system(ctx: Context, bodies: list[bytes]) -> tuple[float, int]:
+    namespace = new_namespace(PIPELINE)
+    async with namespace_topology(ctx.amqp_url, namespace) as topology:
+        counter = Counter(ctx.amqp_url, topology.events)
+        await counter.start()
+        sut = Sut("run", namespace=namespace, amqp_url=ctx.amqp_url, workdir=ctx.workdir,
+                  env={"KAMERSTROOM_PREFETCH": str(ctx.prefetch),
+                       "KAMERSTROOM_OB_SRU_URL": "http://127.0.0.1:9/sru"})
+        try:
+            await sut.start()
+            seconds = await _drive(ctx, counter, topology.raw, bodies)
+            sut.check_alive()
+            peak = sut.peak_rss_bytes()
+        finally:
+            await sut.stop()
+            await counter.stop()
+    if seconds is None:
+        raise SutError(f"only {len(counter.arrivals)} of {len(bodies)} events arrived; "
+                       f"log: {sut.log_tail()}")
+    return len(bodies) / seconds, peak
+
+
+async def _relay(ctx: Context, bodies: list[bytes]) -> float | None:
+    namespace = new_namespace(f"{PIPELINE}-raw")
+    async with namespace_topology(ctx.amqp_url, namespace) as topology:
+        counter = Counter(ctx.amqp_url, topology.events)
+        await counter.start()
+        relay = Helper("bench.relay", ctx.amqp_url, namespace, str(ctx.prefetch))
+        await relay.start()
+        try:
+            seconds = await _drive(ctx, counter, topology.raw, bodies)
+        finally:
+            await relay.stop()
+            await counter.stop()
+    if seconds is None:
+        raise RuntimeError(f"only {len(counter.arrivals)} of {len(bodies)} relayed")
+    return len(bodies) / seconds
+
+
+async def _drive(ctx: Context, counter: Counter, exchange: str, bodies: list[bytes]) -> float | None:
+    """Publish all bodies, wait for as many arrivals; seconds from first publish to last arrival."""
+    started = time.perf_counter()
+    await publish_many(ctx.amqp_url, exchange, bodies, corpus.FEED)
+    if not await counter.wait_for(len(bodies), _timeout(len(bodies))):
+        return None
+    return counter.arrivals[len(bodies) - 1] - started
