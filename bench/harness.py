@@ -12,11 +12,13 @@ from pathlib import Path
 
 from bench.context import Context, make_context
 from bench.results import Result, unmeasured, write
-from bench.scenarios import pipeline
+from bench.scenarios import parser, pipeline, webhooks
 
 Scenario = Callable[[Context], Awaitable[list[Result]]]
 SCENARIOS: dict[str, Scenario] = {
     "pipeline": pipeline.run,
+    "parser": parser.run,
+    "webhooks": webhooks.run,
 }
 RESULTS = Path(__file__).parent / "results"
 

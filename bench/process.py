@@ -24,7 +24,7 @@ class Helper:
                                                                        os.environ.get("PYTHONPATH")]))}
         self._process = await asyncio.create_subprocess_exec(
             *self._argv, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+            stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.PIPE)
         assert self._process.stdout is not None
         try:
             async with asyncio.timeout(START_TIMEOUT_SECONDS):
@@ -34,6 +34,18 @@ class Helper:
         if line.strip() != b"ready":
             await self.stop()
             raise RuntimeError(f"{' '.join(self._argv[2:4])} did not start: {await self._stderr()}")
+
+    async def ask(self, line: str, timeout: float) -> str:
+        """Send ``line`` on stdin and return the next line the helper prints."""
+        assert self._process is not None and self._process.stdin is not None, "start() first"
+        assert self._process.stdout is not None
+        self._process.stdin.write(line.encode() + b"\n")
+        await self._process.stdin.drain()
+        async with asyncio.timeout(timeout):
+            answer = await self._process.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"{' '.join(self._argv[2:4])} exited: {await self._stderr()}")
+        return answer.decode().strip()
 
     async def _stderr(self) -> str:
         if self._process is None or self._process.stderr is None:
