@@ -12,13 +12,15 @@ from pathlib import Path
 
 from bench.context import Context, make_context
 from bench.results import Result, unmeasured, write
-from bench.scenarios import parser, pipeline, webhooks
+from bench.scenarios import backfill, latency, parser, pipeline, webhooks
 
 Scenario = Callable[[Context], Awaitable[list[Result]]]
 SCENARIOS: dict[str, Scenario] = {
     "pipeline": pipeline.run,
+    "latency": latency.run,
     "parser": parser.run,
     "webhooks": webhooks.run,
+    "backfill": backfill.run,
 }
 RESULTS = Path(__file__).parent / "results"
 

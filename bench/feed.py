@@ -1,0 +1,109 @@
+"""A local SRU 2.0 feed with as many distinct kst letters as a backfill scenario asks for.
+
+It answers like ``repository.overheid.nl/sru`` (gzd records paged by ``startRecord`` and
+``maximumRecords``, at most 1000 a page) with every record's XML manifestation under
+``/doc/``, served from memory; the query is not interpreted (every request is a backfill
+from the start). It records when the first request arrived, so a backfill is timed from
+the fetcher's first request.
+"""
+
+from __future__ import annotations
+
+import time
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+from bench.corpus import Letter
+
+SRU_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
+MAX_PAGE = 1000
+
+
+class SruFeed:
+    """Serves ``letters`` over SRU on 127.0.0.1 (a free port)."""
+
+    def __init__(self, letters: list[Letter]) -> None:
+        self._letters = letters
+        self._bodies = {letter.identifier: letter.body for letter in letters}
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+        self.first_request_at: float | None = None
+        self.requests = 0
+
+    @property
+    def sru_url(self) -> str:
+        return f"{self.base_url}/sru"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/sru", self._sru)
+        app.router.add_get("/doc/{id}.xml", self._document)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _seen(self) -> None:
+        self.requests += 1
+        if self.first_request_at is None:
+            self.first_request_at = time.perf_counter()
+
+    async def _sru(self, request: web.Request) -> web.Response:
+        self._seen()
+        try:
+            start = max(1, int(request.query.get("startRecord", "1")))
+            maximum = max(1, min(MAX_PAGE, int(request.query.get("maximumRecords", "50"))))
+        except ValueError:
+            raise web.HTTPBadRequest(text="startRecord and maximumRecords must be numbers") from None
+        page = self._letters[start - 1:start - 1 + maximum]
+        records = "".join(self._record(letter, start + i) for i, letter in enumerate(page))
+        following = start + len(page)
+        nxt = (f"<sru:nextRecordPosition>{following}</sru:nextRecordPosition>"
+               if following <= len(self._letters) else "")
+        body = (f'<?xml version="1.0" encoding="UTF-8"?><sru:searchRetrieveResponse xmlns:sru="{SRU_NS}">'
+                f"<sru:version>2.0</sru:version><sru:numberOfRecords>{len(self._letters)}"
+                f"</sru:numberOfRecords><sru:records>{records}</sru:records>{nxt}"
+                "</sru:searchRetrieveResponse>")
+        return web.Response(text=body, content_type="application/xml")
+
+    async def _document(self, request: web.Request) -> web.Response:
+        self._seen()
+        body = self._bodies.get(request.match_info["id"])
+        if body is None:
+            raise web.HTTPNotFound(text="no such document")
+        return web.Response(body=body, content_type="application/xml")
+
+    def _record(self, letter: Letter, position: int) -> str:
+        ident = escape(letter.identifier)
+        _, dossier, number = letter.identifier.split("-", 2)
+        url = f"{self.base_url}/doc/{ident}.xml"
+        return (
+            "<sru:record><sru:recordSchema>gzd</sru:recordSchema>"
+            "<sru:recordPacking>xml</sru:recordPacking><sru:recordData>"
+            '<gzd:gzd xmlns:gzd="http://standaarden.overheid.nl/sru" '
+            'xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:overheidwetgeving="http://standaarden.overheid.nl/wetgeving/" '
+            'xmlns:c="http://standaarden.overheid.nl/collectie/">'
+            "<gzd:originalData><overheidwetgeving:meta><overheidwetgeving:owmskern>"
+            f"<dcterms:identifier>{ident}</dcterms:identifier>"
+            "<dcterms:type>Kamerstuk</dcterms:type>"
+            "<dcterms:modified>2024-01-01</dcterms:modified>"
+            "</overheidwetgeving:owmskern><overheidwetgeving:tpmeta>"
+            "<c:product-area>officielepublicaties</c:product-area>"
+            f"<overheidwetgeving:dossiernummer>{dossier}</overheidwetgeving:dossiernummer>"
+            f"<overheidwetgeving:ondernummer>{number}</overheidwetgeving:ondernummer>"
+            "<overheidwetgeving:publicatienaam>Kamerstuk</overheidwetgeving:publicatienaam>"
+            "</overheidwetgeving:tpmeta></overheidwetgeving:meta></gzd:originalData>"
+            f"<gzd:enrichedData><gzd:url>{url}</gzd:url>"
+            f'<gzd:itemUrl manifestation="xml">{url}</gzd:itemUrl>'
+            "<gzd:timestamp>2024-01-01T00:00:00+01:00</gzd:timestamp>"
+            "</gzd:enrichedData></gzd:gzd></sru:recordData>"
+            f"<sru:recordPosition>{position}</sru:recordPosition></sru:record>"
+        )

@@ -1,0 +1,28 @@
+"""The benchmark harness in quick mode, on the real broker: it runs and writes its files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import harness
+
+FIELDS = {"scenario", "figure", "unit", "baseline", "ratio", "target", "target_kind", "met", "note"}
+pytestmark = pytest.mark.broker
+
+
+async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monkeypatch):
+    """`python -m bench --quick` on the pipeline writes latest.json rows of the documented shape."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["pipeline"], quick=True, out=tmp_path, echo=lambda line: None)
+    rows = json.loads((tmp_path / "latest.json").read_text())
+    assert ["pipeline", "memory/peak-rss"] == [row["scenario"] for row in rows]
+    assert [FIELDS, FIELDS] == [set(row) for row in rows]
+    pipeline, memory = rows
+    assert ("letters/s", "min_ratio", 0.7) == (pipeline["unit"], pipeline["target_kind"], pipeline["target"])
+    assert ("MB", "max_value", 250) == (memory["unit"], memory["target_kind"], memory["target"])
+    assert [True, True] == [isinstance(row["figure"], float) and isinstance(row["met"], bool)
+                            for row in rows], rows
+    assert isinstance(pipeline["baseline"], float), pipeline["note"]
+    assert "| pipeline |" in (tmp_path / "latest.md").read_text()
