@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bench import harness
+from bench import harness, sut
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
                         help=f"run only these scenarios ({', '.join(harness.SCENARIOS)})")
     parser.add_argument("--out", type=Path, default=harness.RESULTS, help="folder for latest.json/.md")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="sample each system under test with py-spy into DIR (collapsed stacks)")
     args = parser.parse_args(argv)
+    sut.profile_into(args.profile)
     try:
         results = asyncio.run(harness.run(args.only, quick=args.quick, out=args.out))
     except ValueError as exc:

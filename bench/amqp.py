@@ -91,6 +91,7 @@ class Counter:
         self._exchange = exchange
         self._connection: AbstractRobustConnection | None = None
         self.arrivals: list[float] = []
+        self.by_message_id: dict[str, float] = {}
         self._reached = asyncio.Event()
         self._goal = 0
 
@@ -105,7 +106,10 @@ class Counter:
         await queue.consume(self._on_message, no_ack=True)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        self.arrivals.append(time.perf_counter())
+        now = time.perf_counter()
+        self.arrivals.append(now)
+        if message.message_id:
+            self.by_message_id.setdefault(message.message_id, now)
         if self._goal and len(self.arrivals) >= self._goal:
             self._reached.set()
 

@@ -50,6 +50,11 @@ class SruFeed:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def reset(self) -> None:
+        """Forget the request count and first request time (between two backfills)."""
+        self.first_request_at = None
+        self.requests = 0
+
     def _seen(self) -> None:
         self.requests += 1
         if self.first_request_at is None:

@@ -20,6 +20,14 @@ import aiohttp
 
 READY_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 20.0
+# Set by ``profile_into``: every system under test is then sampled by py-spy into this folder.
+_profile_dir: Path | None = None
+
+
+def profile_into(folder: Path | None) -> None:
+    """Sample every system under test started from now on with py-spy (collapsed stacks)."""
+    global _profile_dir
+    _profile_dir = folder
 
 
 class SutError(RuntimeError):
@@ -57,6 +65,7 @@ class Sut:
             **(env or {}),
         }
         self._process: subprocess.Popen[bytes] | None = None
+        self._profiler: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
@@ -76,6 +85,9 @@ class Sut:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         log.close()
+        if _profile_dir is not None:
+            name = f"{self.command}-{self.env['KAMERSTROOM_NAMESPACE']}.txt"
+            self._profiler = _py_spy(self._process.pid, _profile_dir / name)
         if wait_ready:
             await self.wait_ready()
 
@@ -114,6 +126,13 @@ class Sut:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
+        if self._profiler is not None:  # stop sampling first: it writes its file on SIGINT
+            self._profiler.send_signal(signal.SIGINT)
+            try:
+                self._profiler.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._profiler.kill()
+            self._profiler = None
         process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         while process.poll() is None and time.monotonic() < deadline:
@@ -129,6 +148,14 @@ class Sut:
         except OSError:
             return "(no log)"
         return " | ".join(line[:300] for line in text[-lines:]) or "(empty log)"
+
+
+def _py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--format", "raw",
+         "--rate", "200", "--output", str(output)],
+        stdout=subprocess.DEVNULL, stderr=output.with_suffix(".py-spy.log").open("wb"))
 
 
 def _status_kib(pid: int, field: str) -> int:
