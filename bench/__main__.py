@@ -16,12 +16,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
                         help=f"run only these scenarios ({', '.join(harness.SCENARIOS)})")
     parser.add_argument("--out", type=Path, default=harness.RESULTS, help="folder for latest.json/.md")
+    parser.add_argument("--label", default="", help="a line for the results' header")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="sample each system under test with py-spy into DIR (collapsed stacks)")
     args = parser.parse_args(argv)
     sut.profile_into(args.profile)
     try:
-        results = asyncio.run(harness.run(args.only, quick=args.quick, out=args.out))
+        results = asyncio.run(harness.run(args.only, quick=args.quick, out=args.out, label=args.label))
     except ValueError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2

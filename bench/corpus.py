@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from shared.schema import FeedRecord, RawDocument
 
@@ -20,6 +21,7 @@ KST_FOLDERS = (
     ROOT / "tests" / "fixtures" / "real" / "koop-officiele-publicaties-xml",
 )
 FEED = "officielebekendmakingen"
+SRU_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 
 _ONDERNUMMER = re.compile(rb"(<ondernummer\b[^>]*>)\s*[^<]*(</ondernummer>)")
 _META_NUMBER = re.compile(rb'(<meta name="OVERHEIDop\.ondernummer" content=")[^"]*(")')
@@ -63,17 +65,46 @@ def vary(body: bytes, number: int) -> Letter:
 
 
 def raw_document(letter: Letter, fetched_at: datetime | None = None) -> RawDocument:
-    """The raw document the fetcher would publish for ``letter``."""
-    url = f"http://127.0.0.1/frbr/officielepublicaties/kst/{letter.identifier}/1/xml/{letter.identifier}.xml"
+    """The raw document the fetcher would publish for ``letter`` (with its SRU record)."""
+    base_url = "http://127.0.0.1:9"
     return RawDocument(
-        feed=FEED, upstream_id=letter.identifier, url=url,
+        feed=FEED, upstream_id=letter.identifier, url=f"{base_url}/doc/{letter.identifier}.xml",
         fetched_at=fetched_at or datetime.now(UTC), content_type="application/xml",
         format="kst-xml", body=letter.body,
-        metadata=FeedRecord(kind="sru-record", content=f"<record><identifier>{letter.identifier}"
-                            "</identifier></record>"),
+        metadata=FeedRecord(kind="sru-record", content=record_xml(letter, base_url, 1)),
     )
 
 
 def raw_bodies(count: int, *, offset: int = 0) -> list[bytes]:
     """``count`` serialised raw documents, ready to publish to ``<ns>.raw``."""
     return [raw_document(letter).model_dump_json().encode() for letter in letters(count, offset=offset)]
+
+
+def record_xml(letter: Letter, base_url: str, position: int) -> str:
+    """The letter's SRU 2.0 ``<record>`` (gzd schema) as repository.overheid.nl shapes it."""
+    ident = escape(letter.identifier)
+    _, dossier, number = letter.identifier.split("-", 2)
+    url = f"{base_url}/doc/{ident}.xml"
+    return (
+        f'<sru:record xmlns:sru="{SRU_NS}"><sru:recordSchema>gzd</sru:recordSchema>'
+        "<sru:recordPacking>xml</sru:recordPacking><sru:recordData>"
+        '<gzd:gzd xmlns:gzd="http://standaarden.overheid.nl/sru" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:overheidwetgeving="http://standaarden.overheid.nl/wetgeving/" '
+        'xmlns:c="http://standaarden.overheid.nl/collectie/">'
+        "<gzd:originalData><overheidwetgeving:meta><overheidwetgeving:owmskern>"
+        f"<dcterms:identifier>{ident}</dcterms:identifier>"
+        "<dcterms:type>Kamerstuk</dcterms:type>"
+        "<dcterms:modified>2024-01-01</dcterms:modified>"
+        "</overheidwetgeving:owmskern><overheidwetgeving:tpmeta>"
+        "<c:product-area>officielepublicaties</c:product-area>"
+        f"<overheidwetgeving:dossiernummer>{dossier}</overheidwetgeving:dossiernummer>"
+        f"<overheidwetgeving:ondernummer>{number}</overheidwetgeving:ondernummer>"
+        "<overheidwetgeving:publicatienaam>Kamerstuk</overheidwetgeving:publicatienaam>"
+        "</overheidwetgeving:tpmeta></overheidwetgeving:meta></gzd:originalData>"
+        f"<gzd:enrichedData><gzd:url>{url}</gzd:url>"
+        f'<gzd:itemUrl manifestation="xml">{url}</gzd:itemUrl>'
+        "<gzd:timestamp>2024-01-01T00:00:00+01:00</gzd:timestamp>"
+        "</gzd:enrichedData></gzd:gzd></sru:recordData>"
+        f"<sru:recordPosition>{position}</sru:recordPosition></sru:record>"
+    )

@@ -10,13 +10,11 @@ the fetcher's first request.
 from __future__ import annotations
 
 import time
-from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from bench.corpus import Letter
+from bench.corpus import SRU_NS, Letter, record_xml
 
-SRU_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 MAX_PAGE = 1000
 
 
@@ -68,7 +66,7 @@ class SruFeed:
         except ValueError:
             raise web.HTTPBadRequest(text="startRecord and maximumRecords must be numbers") from None
         page = self._letters[start - 1:start - 1 + maximum]
-        records = "".join(self._record(letter, start + i) for i, letter in enumerate(page))
+        records = "".join(record_xml(letter, self.base_url, start + i) for i, letter in enumerate(page))
         following = start + len(page)
         nxt = (f"<sru:nextRecordPosition>{following}</sru:nextRecordPosition>"
                if following <= len(self._letters) else "")
@@ -84,31 +82,3 @@ class SruFeed:
         if body is None:
             raise web.HTTPNotFound(text="no such document")
         return web.Response(body=body, content_type="application/xml")
-
-    def _record(self, letter: Letter, position: int) -> str:
-        ident = escape(letter.identifier)
-        _, dossier, number = letter.identifier.split("-", 2)
-        url = f"{self.base_url}/doc/{ident}.xml"
-        return (
-            "<sru:record><sru:recordSchema>gzd</sru:recordSchema>"
-            "<sru:recordPacking>xml</sru:recordPacking><sru:recordData>"
-            '<gzd:gzd xmlns:gzd="http://standaarden.overheid.nl/sru" '
-            'xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:overheidwetgeving="http://standaarden.overheid.nl/wetgeving/" '
-            'xmlns:c="http://standaarden.overheid.nl/collectie/">'
-            "<gzd:originalData><overheidwetgeving:meta><overheidwetgeving:owmskern>"
-            f"<dcterms:identifier>{ident}</dcterms:identifier>"
-            "<dcterms:type>Kamerstuk</dcterms:type>"
-            "<dcterms:modified>2024-01-01</dcterms:modified>"
-            "</overheidwetgeving:owmskern><overheidwetgeving:tpmeta>"
-            "<c:product-area>officielepublicaties</c:product-area>"
-            f"<overheidwetgeving:dossiernummer>{dossier}</overheidwetgeving:dossiernummer>"
-            f"<overheidwetgeving:ondernummer>{number}</overheidwetgeving:ondernummer>"
-            "<overheidwetgeving:publicatienaam>Kamerstuk</overheidwetgeving:publicatienaam>"
-            "</overheidwetgeving:tpmeta></overheidwetgeving:meta></gzd:originalData>"
-            f"<gzd:enrichedData><gzd:url>{url}</gzd:url>"
-            f'<gzd:itemUrl manifestation="xml">{url}</gzd:itemUrl>'
-            "<gzd:timestamp>2024-01-01T00:00:00+01:00</gzd:timestamp>"
-            "</gzd:enrichedData></gzd:gzd></sru:recordData>"
-            f"<sru:recordPosition>{position}</sru:recordPosition></sru:record>"
-        )

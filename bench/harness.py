@@ -26,7 +26,7 @@ RESULTS = Path(__file__).parent / "results"
 
 
 async def run(names: Sequence[str], *, quick: bool, out: Path = RESULTS,
-              echo: Callable[[str], None] = print) -> list[Result]:
+              echo: Callable[[str], None] = print, label: str = "") -> list[Result]:
     """Run ``names`` (all when empty); write ``latest.json``/``latest.md`` into ``out``."""
     chosen = list(names) or list(SCENARIOS)
     unknown = sorted(set(chosen) - set(SCENARIOS))
@@ -48,7 +48,8 @@ async def run(names: Sequence[str], *, quick: bool, out: Path = RESULTS,
     header = (f"# kamerstroom benchmarks ({'quick' if quick else 'full'} mode)\n\n"
               f"Run {started:%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'} "
               f"({platform.machine()}, Python {platform.python_version()}). Every baseline was "
-              "measured in the same run; compare ratios, not absolute figures.")
+              "measured in the same run; compare ratios, not absolute figures."
+              + (f"\n\n{label}" if label else ""))
     write(results, out, header)
     return results
 
