@@ -53,7 +53,9 @@ async def run(ctx: Context) -> list[Result]:
         return [unmeasured("latency/p99", "ms", f"only {len(latencies)} of {count} letters were delivered "
                            f"and matched within {DRAIN_SECONDS:.0f}s after the last",
                            target=TARGET_P99_MS, target_kind="max_value")]
-    note = f"{count} letters at {rate:g}/s, 1 endpoint via {via}"
+    first, last = min(sent.values()), max(a.at for a in arrivals)
+    note = (f"{count} letters offered at {rate:g}/s, delivered at {count / (last - first):.1f}/s; "
+            f"1 endpoint via {via}")
     if relay_ms is None:
         note += "; raw relay baseline incomplete"
 
