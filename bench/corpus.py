@@ -27,6 +27,11 @@ _ONDERNUMMER = re.compile(rb"(<ondernummer\b[^>]*>)\s*[^<]*(</ondernummer>)")
 _META_NUMBER = re.compile(rb'(<meta name="OVERHEIDop\.ondernummer" content=")[^"]*(")')
 _META_ID = re.compile(rb'(<meta name="DC\.identifier"[^>]*content=")[^"]*(")')
 _DOSSIER = re.compile(rb"<dossiernr>([^<]*)</dossiernr>")
+_EXTERN = re.compile(rb'(<meta name="OVERHEIDop\.externMetadataRecord"[^>]*content=")[^"]*(")')
+# Every URL inside a benchmark document points here (a closed port on loopback); the local
+# feed replaces it with its own address when it serves the document. Nothing a benchmark
+# document names can lead off this machine.
+PLACEHOLDER_BASE = "http://127.0.0.1:9"
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,14 @@ def vary(body: bytes, number: int) -> Letter:
     body = _ONDERNUMMER.sub(rb"\g<1>" + nr + rb"\g<2>", body)
     body = _META_NUMBER.sub(rb"\g<1>" + nr + rb"\g<2>", body)
     body = _META_ID.sub(rb"\g<1>" + identifier.encode() + rb"\g<2>", body)
+    extern = f"{PLACEHOLDER_BASE}/doc/{identifier}/metadata.xml".encode()
+    body = _EXTERN.sub(rb"\g<1>" + extern + rb"\g<2>", body)
     return Letter(identifier, body)
 
 
 def raw_document(letter: Letter, fetched_at: datetime | None = None) -> RawDocument:
     """The raw document the fetcher would publish for ``letter`` (with its SRU record)."""
-    base_url = "http://127.0.0.1:9"
+    base_url = PLACEHOLDER_BASE
     return RawDocument(
         feed=FEED, upstream_id=letter.identifier, url=f"{base_url}/doc/{letter.identifier}.xml",
         fetched_at=fetched_at or datetime.now(UTC), content_type="application/xml",
@@ -104,7 +111,18 @@ def record_xml(letter: Letter, base_url: str, position: int) -> str:
         "</overheidwetgeving:tpmeta></overheidwetgeving:meta></gzd:originalData>"
         f"<gzd:enrichedData><gzd:url>{url}</gzd:url>"
         f'<gzd:itemUrl manifestation="xml">{url}</gzd:itemUrl>'
+        f'<gzd:itemUrl manifestation="metadata">{base_url}/doc/{ident}/metadata.xml</gzd:itemUrl>'
         "<gzd:timestamp>2024-01-01T00:00:00+01:00</gzd:timestamp>"
         "</gzd:enrichedData></gzd:gzd></sru:recordData>"
         f"<sru:recordPosition>{position}</sru:recordPosition></sru:record>"
     )
+
+
+def metadata_xml(letter: Letter) -> str:
+    """The letter's ``metadata.xml`` manifestation (``metadata_gegevens``, the real format)."""
+    _, dossier, number = letter.identifier.split("-", 2)
+    rows = (("DC.identifier", letter.identifier), ("DC.type", "Kamerstuk"),
+            ("DCTERMS.available", "2024-01-01"), ("OVERHEIDop.dossiernummer", dossier),
+            ("OVERHEIDop.ondernummer", number), ("OVERHEIDop.publicationName", "Kamerstuk"))
+    body = "".join(f'<metadata name="{name}" scheme="" content="{escape(value)}" />' for name, value in rows)
+    return f'<?xml version="1.0" encoding="UTF-8"?><metadata_gegevens>{body}</metadata_gegevens>'

@@ -1,8 +1,8 @@
 """A local SRU 2.0 feed with as many distinct kst letters as a backfill scenario asks for.
 
 It answers like ``repository.overheid.nl/sru`` (gzd records paged by ``startRecord`` and
-``maximumRecords``, at most 1000 a page) with every record's XML manifestation under
-``/doc/``, served from memory; the query is not interpreted (every request is a backfill
+``maximumRecords``, at most 1000 a page) with every record's XML and metadata
+manifestations under ``/doc/``, served from memory; the query is not interpreted (every request is a backfill
 from the start). It records when the first request arrived, so a backfill is timed from
 the fetcher's first request.
 """
@@ -13,7 +13,7 @@ import time
 
 from aiohttp import web
 
-from bench.corpus import SRU_NS, Letter, record_xml
+from bench.corpus import PLACEHOLDER_BASE, SRU_NS, Letter, metadata_xml, record_xml
 
 MAX_PAGE = 1000
 
@@ -23,7 +23,7 @@ class SruFeed:
 
     def __init__(self, letters: list[Letter]) -> None:
         self._letters = letters
-        self._bodies = {letter.identifier: letter.body for letter in letters}
+        self._by_id = {letter.identifier: letter for letter in letters}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.first_request_at: float | None = None
@@ -37,6 +37,7 @@ class SruFeed:
         app = web.Application()
         app.router.add_get("/sru", self._sru)
         app.router.add_get("/doc/{id}.xml", self._document)
+        app.router.add_get("/doc/{id}/metadata.xml", self._metadata)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -78,7 +79,16 @@ class SruFeed:
 
     async def _document(self, request: web.Request) -> web.Response:
         self._seen()
-        body = self._bodies.get(request.match_info["id"])
-        if body is None:
+        letter = self._by_id.get(request.match_info["id"])
+        if letter is None:
             raise web.HTTPNotFound(text="no such document")
-        return web.Response(body=body, content_type="application/xml")
+        body = letter.body
+        return web.Response(body=body.replace(PLACEHOLDER_BASE.encode(), self.base_url.encode()),
+                            content_type="application/xml")
+
+    async def _metadata(self, request: web.Request) -> web.Response:
+        self._seen()
+        letter = self._by_id.get(request.match_info["id"])
+        if letter is None:
+            raise web.HTTPNotFound(text="no such document")
+        return web.Response(text=metadata_xml(letter), content_type="application/xml")

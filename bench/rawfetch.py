@@ -2,7 +2,8 @@
 
 ``python -m bench.rawfetch AMQP_URL EXCHANGE SRU_URL`` prints ``ready``, waits for ``go``,
 then, like the fetcher and just as politely (one request at a time to the host), reads
-every SRU page, GETs each record's XML manifestation and publishes the body to
+every SRU page, GETs each record's XML manifestation (and its metadata manifestation when
+the XML only points at it, as the fetcher does) and publishes the body to
 ``EXCHANGE`` with a confirm, and prints ``done <count>``. No parsing beyond finding the
 URLs, no envelope, no state: the HTTP and broker work a backfill cannot avoid.
 """
@@ -17,6 +18,7 @@ import aiohttp
 from lxml import etree
 
 PAGE_SIZE = 100
+EXTERN_METADATA = b"OVERHEIDop.externMetadataRecord"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
@@ -32,9 +34,13 @@ async def backfill(amqp_url: str, exchange_name: str, sru_url: str) -> int:
                       "maximumRecords": str(PAGE_SIZE)}
             async with session.get(sru_url, params=params) as resp:
                 root = etree.fromstring(await resp.read(), _PARSER)
-            for url in root.iter("{*}itemUrl"):
-                async with session.get(str(url.text)) as doc:
+            for record in root.iter("{*}record"):
+                urls = {u.get("manifestation"): str(u.text) for u in record.iter("{*}itemUrl")}
+                async with session.get(urls["xml"]) as doc:
                     body = await doc.read()
+                if EXTERN_METADATA in body and "metadata" in urls:  # as the fetcher: only when needed
+                    async with session.get(urls["metadata"]) as metadata:
+                        await metadata.read()
                 await exchange.publish(aio_pika.Message(
                     body=body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="raw")
                 count += 1
