@@ -1,9 +1,11 @@
 """KOOP SRU 2.0 (repository.overheid.nl/sru): Kamerstukken that are letters.
 
 Live polling keeps a ``dt.modified`` date watermark as the checkpoint and re-queries with
-one day of overlap; repeats are dropped by identifier + record timestamp before anything
-is fetched. The watermark moves once a whole walk is handled. A backfill queries its date
-range and keeps the next ``startRecord`` as its checkpoint, so it resumes mid-walk.
+one day of overlap; repeats are dropped by identifier + record timestamp before anything is
+fetched. The watermark never starts before the start date (``context.start``): a first run
+asks for ``dt.modified>=<start date>`` and so never sees older Kamerstukken. The watermark
+moves once a whole walk is handled. A backfill queries its date range and keeps the next
+``startRecord`` as its checkpoint, so it resumes mid-walk.
 
 What the parser gets (``RawDocument``):
     body       the XML manifestation (``kst-…xml``), bytes as served (may start with a BOM)
@@ -62,16 +64,20 @@ class SruPage:
 
 
 def query_for(context: PollContext) -> str:
-    """The CQL query: a backfill's date range, or the watermark minus one day of overlap."""
+    """The CQL query: a backfill's date range, or the watermark minus one day of overlap.
+
+    Live polling never asks for anything modified before the start date.
+    """
     if context.window is not None:
         query = f"{QUERY} AND dt.modified>={context.window.since.isoformat()}"
         if context.window.until is not None:
             query += f" AND dt.modified<={context.window.until.isoformat()}"
         return query
+    since = context.start
     if context.checkpoint:
         overlap = date.fromisoformat(context.checkpoint) - timedelta(days=1)
-        return f"{QUERY} AND dt.modified>={overlap.isoformat()}"
-    return QUERY
+        since = overlap if since is None else max(since, overlap)
+    return QUERY if since is None else f"{QUERY} AND dt.modified>={since.isoformat()}"
 
 
 class OfficieleBekendmakingen:
