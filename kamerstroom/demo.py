@@ -13,6 +13,7 @@ import asyncio
 import tempfile
 import uuid
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from shared.messaging.rabbitmq import RabbitMQBroker, delete_topology
 
 SERVICES = ("fetcher", "parser", "publisher")
 SOURCES = ["officielebekendmakingen", "tweedekamer", "rijksoverheid"]
+# The replayed documents date from 2022-2025: a live start date of today would skip them all.
+REPLAY_START_DATE = date(2000, 1, 1)
 WAIT_SECONDS = 120.0
 QUIET_SECONDS = 3.0
 
@@ -52,6 +55,7 @@ async def run_demo(base: Settings) -> int:
             "ob_sru_url": feeds.sru_url, "tk_api_url": feeds.tk_url, "ro_api_url": feeds.ro_url,
             "webhook_urls": [webhook.url],
             "webhook_allow_private": True, "request_interval": 0.0, "poll_interval": 3600.0,
+            "start_date": REPLAY_START_DATE,
         })
         try:
             return await _pipeline(settings, webhook)
