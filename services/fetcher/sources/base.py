@@ -50,11 +50,17 @@ class Failed:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A document passed over on purpose; ``reason`` is a short code such as ``before-start-date``."""
+    """A document passed over on purpose; ``reason`` is a short code such as ``before-start-date``.
+
+    With a ``version`` the skip is remembered in the seen-table, so the same version is not
+    looked at (or counted) again; without one nothing is stored but the checkpoint.
+    """
 
     upstream_id: str
     reason: str
     checkpoint: str | None = None
+    version: str | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
