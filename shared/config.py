@@ -5,6 +5,7 @@ No other module reads ``os.environ``. Tests build ``Settings(...)`` directly.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     request_interval: float = Field(default=1.0, ge=0, description="Seconds between requests to one host.")
     request_timeout: float = Field(default=30.0, gt=0)
+    start_date: date | None = Field(default=None, description=(
+        "Live polling announces nothing modified before this day (ISO date). Unset: the day "
+        "of each source's first run, stored so a restart does not move it. Set, it wins over "
+        "the stored day only when it is later (an earlier day is ignored with a warning: "
+        "history is for `kamerstroom backfill`); the later day is then stored."))
 
     # Publisher
     webhook_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)

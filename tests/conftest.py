@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import aio_pika
@@ -17,6 +18,7 @@ from shared.messaging import Topology
 from shared.messaging.rabbitmq import delete_topology
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPLAY_START_DATE = date(2000, 1, 1)  # before every replayed document
 AMQP_URL = os.environ.get("KAMERSTROOM_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
@@ -41,10 +43,14 @@ async def namespace(amqp_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path, amqp_url: str) -> Settings:
-    """Settings for tests: loopback only, no politeness delay, state in a temp folder."""
+    """Settings for tests: loopback only, no politeness delay, state in a temp folder.
+
+    The start date is early because the replayed feeds hold 2022-2025 documents.
+    """
     return Settings(amqp_url=amqp_url, data_dir=tmp_path / "data", http_host="127.0.0.1",
                     http_port=0, request_interval=0.0, poll_interval=3600.0,
-                    webhook_allow_private=True, shutdown_timeout=10.0)
+                    webhook_allow_private=True, shutdown_timeout=10.0,
+                    start_date=REPLAY_START_DATE)
 
 
 @pytest.fixture

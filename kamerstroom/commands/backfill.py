@@ -69,5 +69,5 @@ async def run(settings: Settings, source_name: str, window: Window) -> int:
         store.close()
         await broker.close()
     print(f"backfill {source_name}: queued {tally.queued}, unchanged {tally.unchanged}, "
-          f"dead-lettered {tally.dead_lettered}")
+          f"dead-lettered {tally.dead_lettered}, skipped {tally.skipped_total}")
     return 0

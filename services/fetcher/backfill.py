@@ -55,8 +55,8 @@ class ProgressBar:
             position = f"at {self._done} "
         elapsed = time.monotonic() - self._started
         self._stream.write(f"{self._label}: {position}queued {tally.queued}, unchanged "
-                           f"{tally.unchanged}, dead-lettered {tally.dead_lettered} "
-                           f"({elapsed:.0f}s){end}")
+                           f"{tally.unchanged}, dead-lettered {tally.dead_lettered}, skipped "
+                           f"{tally.skipped_total} ({elapsed:.0f}s){end}")
         self._stream.flush()
 
 

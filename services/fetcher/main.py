@@ -34,5 +34,5 @@ def build(settings: Settings, broker: Broker) -> FetcherService:
     return FetcherService(
         broker, FetcherStore(settings.db_path), build_sources(settings),
         interval=settings.poll_interval,
-        http=http_options(settings),
+        http=http_options(settings), start_date=settings.start_date,
     )

@@ -8,12 +8,12 @@ same message id on restart, which the consumers deduplicate.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
-from services.fetcher.sources.base import Failed, Found, Item, Progress
-from services.fetcher.store import DEAD_PREFIX, WITHDRAWN, FetcherStore
+from services.fetcher.sources.base import Failed, Found, Item, Progress, Skipped
+from services.fetcher.store import DEAD_PREFIX, SKIPPED_PREFIX, WITHDRAWN, FetcherStore
 from shared.messaging import Broker, OutgoingMessage
 from shared.messaging.topology import ERROR_HEADER, ORIGIN_QUEUE_HEADER, REASON_HEADER
 
@@ -27,6 +27,11 @@ class Tally:
     queued: int = 0
     unchanged: int = 0
     dead_lettered: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> how many
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
 
 
 def content_hash(item: Found) -> str:
@@ -53,10 +58,23 @@ class Queuer:
             await self._found(item)
         elif isinstance(item, Failed):
             await self._failed(item)
+        elif isinstance(item, Skipped):
+            self._skipped(item)
         elif item.checkpoint is not None:
             self._store.set_checkpoint(self._key, item.checkpoint)
 
-    def _checkpoint(self, item: Found | Failed | Progress) -> tuple[str, str] | None:
+    def _skipped(self, item: Skipped) -> None:
+        # Counted and logged (the poll's summary line shows the counts), never published.
+        self.tally.skipped[item.reason] = self.tally.skipped.get(item.reason, 0) + 1
+        log.debug("skipped", source=self._source, upstream_id=item.upstream_id, reason=item.reason,
+                  detail=item.detail)
+        if item.version is not None:
+            self._store.record(self._source, item.upstream_id, SKIPPED_PREFIX + item.reason,
+                               item.version, self._checkpoint(item))
+        elif item.checkpoint is not None:
+            self._store.set_checkpoint(self._key, item.checkpoint)
+
+    def _checkpoint(self, item: Found | Failed | Skipped | Progress) -> tuple[str, str] | None:
         return (self._key, item.checkpoint) if item.checkpoint is not None else None
 
     async def _found(self, item: Found) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import aiohttp
 import structlog
@@ -13,6 +14,7 @@ import structlog
 from services.fetcher.http import HttpOptions, PoliteClient
 from services.fetcher.queueing import Queuer, Tally
 from services.fetcher.sources.base import PollContext, Source, Window
+from services.fetcher.start import dutch_today, resolve_start_date
 from services.fetcher.store import FetcherStore
 from shared.errors import RetryLater, Unprocessable
 from shared.http import Check
@@ -30,12 +32,15 @@ class SourceState:
     last_error: str | None = None
     queued: int = 0
     dead_lettered: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    start_date: date | None = None
 
     def as_detail(self) -> dict[str, object]:
         return {"last_success": self.last_success.isoformat() if self.last_success else None,
                 "consecutive_failures": self.consecutive_failures,
                 "last_error": self.last_error, "queued": self.queued,
-                "dead_lettered": self.dead_lettered}
+                "dead_lettered": self.dead_lettered, "skipped": dict(self.skipped),
+                "start_date": self.start_date.isoformat() if self.start_date else None}
 
 
 def checkpoint_key(source: str, window: Window | None) -> str:
@@ -44,17 +49,24 @@ def checkpoint_key(source: str, window: Window | None) -> str:
 
 
 class FetcherService:
-    """Polls each source every ``interval`` seconds and queues what is new as raw documents."""
+    """Polls each source every ``interval`` seconds and queues what is new as raw documents.
+
+    Live polling starts at each source's start date (see ``start``): ``start_date`` is
+    ``KAMERSTROOM_START_DATE``, ``today`` the clock used when none is set or stored.
+    """
 
     name = "fetcher"
 
     def __init__(self, broker: Broker, store: FetcherStore, sources: list[Source], *,
-                 interval: float, http: HttpOptions) -> None:
+                 interval: float, http: HttpOptions, start_date: date | None = None,
+                 today: Callable[[], date] = dutch_today) -> None:
         self._broker = broker
         self._store = store
         self._sources = sources
         self._interval = interval
         self._http = http
+        self._start_date = start_date
+        self._today = today
         self.states = {s.name: SourceState() for s in sources}
         # Held while an item is published and recorded: stop() cancels a poll only outside it,
         # so a confirmed message is never left unrecorded (which would queue it twice).
@@ -91,12 +103,21 @@ class FetcherService:
         key = checkpoint_key(source.name, window)
         queuer = Queuer(self._broker, self._store, source.name, key, tally)
         context = PollContext(checkpoint=self._store.checkpoint(key),
-                              seen=lambda uid: self._store.seen(source.name, uid), window=window)
+                              seen=lambda uid: self._store.seen(source.name, uid), window=window,
+                              start=None if window else self.start_date(source.name))
         handling = self._handling.setdefault(source.name, asyncio.Lock())
         async for item in source.poll(client, context):
             async with handling:
                 await queuer.handle(item)
         return queuer.tally
+
+    def start_date(self, source: str) -> date:
+        """The source's start date, resolved (and stored) once per service lifetime."""
+        state = self.states.setdefault(source, SourceState())
+        if state.start_date is None:
+            state.start_date = resolve_start_date(self._store, source, self._start_date,
+                                                  self._today)
+        return state.start_date
 
     async def _loop(self, source: Source, client: PoliteClient) -> None:
         state = self.states[source.name]
@@ -124,10 +145,13 @@ class FetcherService:
             state.consecutive_failures = 0
             state.last_error = None
             log.info("polled", source=source.name, queued=tally.queued,
-                     unchanged=tally.unchanged, dead_lettered=tally.dead_lettered)
+                     unchanged=tally.unchanged, dead_lettered=tally.dead_lettered,
+                     skipped=tally.skipped)
         finally:  # what was queued before a failure still counts
             state.queued += tally.queued
             state.dead_lettered += tally.dead_lettered
+            for reason, count in tally.skipped.items():
+                state.skipped[reason] = state.skipped.get(reason, 0) + count
 
     def checks(self) -> dict[str, Check]:
         def sources() -> tuple[bool, object]:

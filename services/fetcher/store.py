@@ -1,6 +1,7 @@
 """The fetcher's memory in SQLite: what was queued (with which content) and each checkpoint.
 
     seen         (source, upstream_id) -> content hash and upstream version last handled
+                 (queued, withdrawn, dead-lettered or skipped)
     checkpoints  key -> value (a source's watermark or skiptoken; a backfill's position)
 
 ``record`` writes a seen row and a checkpoint in one transaction, after the broker
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 
 # A content hash that means "dead-lettered, not queued" (the reason follows the colon).
 DEAD_PREFIX = "dead:"
+# A content hash that means "skipped on purpose, not queued" (e.g. ``skipped:not-a-letter``).
+SKIPPED_PREFIX = "skipped:"
 WITHDRAWN = "withdrawn"
 
 
@@ -42,8 +45,9 @@ class Seen:
 
     @property
     def queued(self) -> bool:
-        """True if a live (not withdrawn, not dead-lettered) version was queued."""
-        return not (self.content_hash.startswith(DEAD_PREFIX) or self.content_hash == WITHDRAWN)
+        """True if a live (not withdrawn, dead-lettered or skipped) version was queued."""
+        return not (self.content_hash.startswith((DEAD_PREFIX, SKIPPED_PREFIX))
+                    or self.content_hash == WITHDRAWN)
 
 
 class FetcherStore:

@@ -1,9 +1,11 @@
 """The interface every feed source implements, and what a poll yields.
 
-A poll yields three kinds of item, in feed order:
+A poll yields four kinds of item, in feed order:
 
     Found     a document to queue on ``<ns>.raw`` (new, changed, or a withdrawal)
     Failed    a document that cannot be fetched properly: dead-letter it, go on
+    Skipped   a document deliberately not queued (e.g. modified before the start date):
+              counted per reason and logged, never published
     Progress  nothing to queue, but the checkpoint may move (the end of a page)
 
 The fetcher handles each item completely (publish, wait for the broker's confirm, record
@@ -47,6 +49,21 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A document passed over on purpose; ``reason`` is a short code such as ``before-start-date``.
+
+    With a ``version`` the skip is remembered in the seen-table, so the same version is not
+    looked at (or counted) again; without one nothing is stored but the checkpoint.
+    """
+
+    upstream_id: str
+    reason: str
+    checkpoint: str | None = None
+    version: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Progress:
     """A checkpoint to store; ``done``/``total`` (when known) feed the backfill progress bar."""
 
@@ -55,7 +72,7 @@ class Progress:
     total: int | None = None
 
 
-Item = Found | Failed | Progress
+Item = Found | Failed | Skipped | Progress
 
 
 @dataclass(frozen=True)
@@ -78,11 +95,13 @@ class PollContext:
     """What a source may know about its past: its checkpoint and the seen-table.
 
     ``window`` is set for a backfill (history in a date range) and ``None`` for live polling.
+    ``start`` (live polling only) is the start date: nothing modified before it is queued.
     """
 
     checkpoint: str | None
     seen: Callable[[str], Seen | None]
     window: Window | None = None
+    start: date | None = None
 
     @property
     def replay(self) -> bool:

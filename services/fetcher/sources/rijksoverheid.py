@@ -2,9 +2,11 @@
 
 The API has no incremental parameter, so live polling walks newest first and stops at the
 first id that headed the last complete walk (the checkpoint, with its date: the walk also
-stops at anything older). Ids already seen with the same ``lastmodified`` are skipped
-without fetching, so an interrupted walk resumes cheaply. A backfill walks the pages of its
-date range and keeps the next offset as its checkpoint.
+stops at anything older), and at the first document available before the start date
+(``context.start``), so a first run reads only what appeared since then. Ids already seen
+with the same ``lastmodified`` are skipped without fetching, so an interrupted walk resumes
+cheaply. A backfill walks the pages of its date range and keeps the next offset as its
+checkpoint.
 
 What the parser gets (``RawDocument``):
     body       the PDF named in the document's ``files``
@@ -82,7 +84,7 @@ class Rijksoverheid:
         for _ in range(MAX_PAGES):
             items = await self._page(client, offset)
             for index, item in enumerate(items):
-                if _reached(item, head, window):
+                if _reached(item, head, window, context.start):
                     items = []  # the walk is complete
                     break
                 newest = newest or item
@@ -140,10 +142,14 @@ class Rijksoverheid:
         return Found(document, item.version, resume)
 
 
-def _reached(item: RoItem, head: Head | None, window: Window | None) -> bool:
-    """True where the walk ends: the last walk's head (or older), or before a backfill's range."""
+def _reached(item: RoItem, head: Head | None, window: Window | None,
+             start: date | None = None) -> bool:
+    """True where the walk ends: the last walk's head (or older), before the start date, or
+    before a backfill's range. A document without a readable date never ends the walk."""
     if window is not None:
         return item.day is not None and item.day < window.since
+    if start is not None and item.day is not None and item.day < start:
+        return True
     if head is None:
         return False
     return item.id == head.id or item.available < head.available

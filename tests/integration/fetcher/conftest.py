@@ -98,10 +98,15 @@ class Harness:
     server: FeedServer
 
     def service(self, broker: Broker | None = None, http: HttpOptions = FAST,
-                interval: float = 3600.0) -> FetcherService:
-        """A fresh service over the same data directory (a restart)."""
+                interval: float = 3600.0, **start: Any) -> FetcherService:
+        """A fresh service over the same data directory (a restart).
+
+        ``start`` may hold ``start_date`` (default: the settings') and ``today`` (a clock).
+        """
+        start.setdefault("start_date", self.settings.start_date)
         return FetcherService(broker or self.broker, FetcherStore(self.settings.db_path),
-                              build_sources(self.settings), interval=interval, http=http)
+                              build_sources(self.settings), interval=interval, http=http,
+                              **start)
 
     def source(self, name: str) -> Source:
         return next(s for s in build_sources(self.settings) if s.name == name)

@@ -10,14 +10,14 @@ from tests.integration.fetcher.conftest import Harness
 SOURCE = "officielebekendmakingen"
 
 
-async def test_every_recorded_kamerstuk_is_queued_once(harness: Harness) -> None:
-    """A first poll queues each recorded document on the raw exchange, routed by feed name."""
+async def test_a_kamerstuk_of_unknown_type_is_queued_and_moties_are_skipped(
+        harness: Harness) -> None:
+    """The recorded kst XML declaring "Motie" is skipped as not-a-letter; the undeclared one is queued."""
     tally = await harness.poll(SOURCE)
     queued = await harness.raw()
 
-    assert 3 == tally.queued
-    assert ["kst-24515-782", "kst-31839-1105", "kst-33009-173"] == sorted(
-        m.json()["upstream_id"] for m in queued)
+    assert (1, {"not-a-letter": 2}) == (tally.queued, tally.skipped)
+    assert ["kst-24515-782"] == [m.json()["upstream_id"] for m in queued]
     assert {SOURCE} == {m.routing_key for m in queued}
     assert {"kst-xml"} == {m.json()["format"] for m in queued}
     assert {"sru-record"} == {m.json()["metadata"]["kind"] for m in queued}
@@ -32,7 +32,6 @@ async def test_metadata_manifestation_is_fetched_when_the_xml_only_points_to_it(
     related = by_id["kst-24515-782"]["metadata"]["related"]
     assert ["metadata.xml"] == list(related)
     assert 'content="kst-24515-782"' in related["metadata.xml"]
-    assert {} == by_id["kst-31839-1105"]["metadata"]["related"]
 
 
 async def test_restart_resumes_from_the_watermark_with_one_day_of_overlap(harness: Harness) -> None:
@@ -41,8 +40,8 @@ async def test_restart_resumes_from_the_watermark_with_one_day_of_overlap(harnes
     harness.server.faults.requests.clear()
     second = await harness.poll(SOURCE)
 
-    assert 0 == second.queued
-    assert 3 == len(await harness.raw())
+    assert (0, {}) == (second.queued, second.skipped)  # the skipped moties are remembered
+    assert 1 == len(await harness.raw())
     queries = [r for r in harness.server.faults.requests if r.startswith("/sru")]
     assert 1 == len(queries)
     assert "dt.modified%3E%3D2025-10-02" in queries[0]  # watermark 2025-10-03 minus one day
@@ -61,7 +60,7 @@ async def test_a_byte_order_mark_on_the_page_is_read(harness: Harness) -> None:
     """An SRU page starting with a UTF-8 BOM is parsed like any other."""
     harness.server.faults.add("/sru", "bom")
     tally = await harness.poll(SOURCE)
-    assert 3 == tally.queued
+    assert (1, 2) == (tally.queued, tally.skipped_total)
 
 
 async def test_invalid_xml_document_is_dead_lettered_and_the_walk_goes_on(harness: Harness) -> None:
@@ -70,7 +69,7 @@ async def test_invalid_xml_document_is_dead_lettered_and_the_walk_goes_on(harnes
     tally = await harness.poll(SOURCE)
     dead = await harness.dead()
 
-    assert (2, 1) == (tally.queued, tally.dead_lettered)
+    assert (1, 1, 1) == (tally.queued, tally.dead_lettered, tally.skipped_total)
     assert 1 == len(dead)
     assert "malformed-xml" == dead[0].headers["x-kamerstroom-reason"]
     assert SOURCE == dead[0].headers["x-kamerstroom-queue"]
@@ -91,10 +90,10 @@ async def test_a_dead_lettered_document_is_not_dead_lettered_again(harness: Harn
 @pytest.mark.parametrize("fault", ["500", "reset", "slow", "truncated"])
 async def test_a_passing_fault_on_a_document_is_retried_and_nothing_is_lost(
         harness: Harness, fault: str) -> None:
-    """A 500, reset, too-slow or cut-off answer once is retried; every document is queued."""
-    harness.server.faults.add("/frbr/officielepublicaties/kst/kst-33009-173/", fault)
+    """A 500, reset, too-slow or cut-off answer once is retried; the document is queued."""
+    harness.server.faults.add("/frbr/officielepublicaties/kst/kst-24515-782/", fault)
     tally = await harness.poll(SOURCE)
-    assert (3, 0) == (tally.queued, tally.dead_lettered)
+    assert (1, 0) == (tally.queued, tally.dead_lettered)
 
 
 async def test_an_oversize_document_is_dead_lettered(harness: Harness) -> None:
@@ -102,4 +101,5 @@ async def test_an_oversize_document_is_dead_lettered(harness: Harness) -> None:
     harness.server.faults.add("/frbr/officielepublicaties/kst/kst-24515-782/", "oversize")
     tally = await harness.poll(SOURCE)
     dead = await harness.dead()
-    assert (2, ["too-large"]) == (tally.queued, [d.headers["x-kamerstroom-reason"] for d in dead])
+    assert (0, ["too-large"]) == (tally.queued, [d.headers["x-kamerstroom-reason"] for d in dead])
+

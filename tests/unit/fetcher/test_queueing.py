@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.fetcher.queueing import Queuer
-from services.fetcher.sources.base import Failed, Found, Progress
+from services.fetcher.sources.base import Failed, Found, Progress, Skipped
 from services.fetcher.store import FetcherStore
 from shared.errors import RetryLater
 from shared.messaging.memory import MemoryBroker
@@ -90,3 +90,12 @@ async def test_progress_moves_the_checkpoint_without_publishing(broker: MemoryBr
     """A progress item only stores its checkpoint."""
     await queuer.handle(Progress("42"))
     assert ([], "42") == (broker.published, store.checkpoint("rijksoverheid"))
+
+
+async def test_a_skipped_document_is_counted_by_reason_and_never_published(
+        broker: MemoryBroker, queuer: Queuer, store: FetcherStore) -> None:
+    """A skipped item is tallied under its reason, moves its checkpoint and publishes nothing."""
+    await queuer.handle(Skipped("doc-1", "before-start-date"))
+    await queuer.handle(Skipped("doc-2", "before-start-date", checkpoint="7"))
+    assert ([], {"before-start-date": 2}, "7") == (
+        broker.published, queuer.tally.skipped, store.checkpoint("rijksoverheid"))

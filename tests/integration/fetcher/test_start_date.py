@@ -1,0 +1,117 @@
+"""The start date: a first live run queues only what changed on or after it, per source."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from services.fetcher.start import start_date_key
+from services.fetcher.store import FetcherStore
+from shared.errors import RetryLater
+from tests.integration.fetcher.conftest import FAST, Harness
+
+
+def stored_start(harness: Harness, source: str) -> str | None:
+    store = FetcherStore(harness.settings.db_path)
+    try:
+        return store.checkpoint(start_date_key(source))
+    finally:
+        store.close()
+
+
+def letters_changed_since(harness: Harness, day: str) -> list[str]:
+    """Replayed letters whose last change (a Dutch local timestamp) is on or after ``day``."""
+    data = harness.server.tweedekamer
+    return [i for i in data.letters if str(data.latest(i).record["GewijzigdOp"])[:10] >= day]  # type: ignore[union-attr]
+
+
+async def test_sru_first_run_asks_only_for_kamerstukken_modified_since_the_start_date(
+        harness: Harness) -> None:
+    """The SRU query starts at the start date, so only the Kamerstuk modified on it is queued."""
+    service = harness.service(start_date=date(2025, 10, 3))
+    tally = await harness.poll("officielebekendmakingen", service)
+    await service.stop()
+    queued = [m.json()["upstream_id"] for m in await harness.raw()]
+    queries = [r for r in harness.server.faults.requests if r.startswith("/sru")]
+
+    assert [] == queued  # kst-33009-173, modified that day, is a motie
+    assert 1 == tally.skipped_total
+    assert all("dt.modified%3E%3D2025-10-03" in q for q in queries)
+
+
+async def test_syncfeed_first_run_passes_over_letters_changed_before_the_start_date(
+        harness: Harness) -> None:
+    """Older letters are counted as skipped and neither their OData record nor file is fetched."""
+    expected = letters_changed_since(harness, "2025-09-29")
+    service = harness.service(start_date=date(2025, 9, 29))
+    tally = await harness.poll("tweedekamer", service)
+    await service.stop()
+    queued = [m.json()["upstream_id"] for m in await harness.raw()]
+    fetched = [r for r in harness.server.faults.requests if "/OData/" in r or "/Resources/" in r]
+
+    assert 0 < len(expected) < len(harness.server.tweedekamer.letters)
+    assert sorted(expected) == sorted(queued)
+    assert {"before-start-date": len(harness.server.tweedekamer.letters) - len(expected)} == \
+        tally.skipped
+    assert 2 * len(expected) == len(fetched)  # one OData record and one file per new letter
+
+
+async def test_rijksoverheid_first_run_stops_at_the_first_document_before_the_start_date(
+        harness: Harness) -> None:
+    """Newest first, the walk ends at the first older document: only the 2023 letter is fetched."""
+    service = harness.service(start_date=date(2023, 1, 1))
+    await harness.poll("rijksoverheid", service)
+    await service.stop()
+    queued = [m.json() for m in await harness.raw()]
+    details = [r for r in harness.server.faults.requests if r.startswith("/v1/documents/")]
+
+    assert ["2023-02-03T10:00:00"] == [
+        json.loads(d["metadata"]["related"]["list-item"])["available"] for d in queued]
+    assert 2 == len(details)  # the one document's record and its PDF
+
+
+async def test_without_a_setting_the_first_run_stores_today_and_queues_no_history(
+        harness: Harness) -> None:
+    """With no start date set, the day of the first run is stored and older letters are skipped."""
+    service = harness.service(start_date=None, today=lambda: date(2026, 11, 28))
+    tally = await harness.poll("tweedekamer", service)
+    await service.stop()
+
+    assert "2026-11-28" == stored_start(harness, "tweedekamer")
+    assert 0 == tally.queued
+    assert [] == await harness.raw()
+
+
+async def test_a_restart_keeps_the_stored_start_date(harness: Harness) -> None:
+    """A first run that failed stored its day; restarted a year later, it starts from that day."""
+    harness.server.faults.add("/SyncFeed/", "500", times=FAST.attempts)
+    first = harness.service(start_date=None, today=lambda: date(2025, 9, 29))
+    with pytest.raises(RetryLater):
+        await harness.poll("tweedekamer", first)
+    await first.stop()
+    restarted = harness.service(start_date=None, today=lambda: date(2026, 11, 28))
+    await harness.poll("tweedekamer", restarted)
+    await restarted.stop()
+
+    assert "2025-09-29" == stored_start(harness, "tweedekamer")
+    assert sorted(letters_changed_since(harness, "2025-09-29")) == sorted(
+        m.json()["upstream_id"] for m in await harness.raw())
+
+
+async def test_a_later_setting_moves_the_start_date_and_an_earlier_one_does_not(
+        harness: Harness) -> None:
+    """A configured day later than the stored one wins and is stored; an earlier one is ignored."""
+    first = harness.service(start_date=date(2025, 9, 26))
+    first.start_date("tweedekamer")
+    await first.stop()
+    later = harness.service(start_date=date(2025, 9, 29))
+    later.start_date("tweedekamer")
+    await later.stop()
+    earlier = harness.service(start_date=date(2025, 1, 1))
+    resolved = earlier.start_date("tweedekamer")
+    await earlier.stop()
+
+    assert date(2025, 9, 29) == resolved
+    assert "2025-09-29" == stored_start(harness, "tweedekamer")
