@@ -1,0 +1,165 @@
+"""Correlation across services: ids in message headers, a W3C ``traceparent``, log binding.
+
+A letter's messages carry three headers from hop to hop:
+
+    x-kamerstroom-correlation-id   the record id (``kst-36124-3``); the fetcher's best guess
+                                   is the upstream id, the parser corrects it after parsing
+    x-kamerstroom-event-id         the CloudEvent id, once the publisher has built the event
+    traceparent                    W3C Trace Context: one trace id for the letter's whole
+                                   journey, a new span id per hop
+
+The broker binds the context of each delivery before calling its handler
+(``bind_from_headers``) and stamps it on every publish (``outgoing_headers``), so a
+service only adds what it learns: ``bind(correlation_id=record.id)`` in the parser,
+``bind(event_id=event.id)`` in the publisher. Every log line written meanwhile carries
+``correlation_id``, ``event_id`` and ``trace_id`` through structlog's contextvars.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import Any
+
+import structlog
+
+from shared.messaging.topology import CORRELATION_HEADER
+
+EVENT_ID_HEADER = "x-kamerstroom-event-id"
+TRACEPARENT_HEADER = "traceparent"
+# The log keys this module binds (and restores when a scope ends).
+LOG_KEYS = ("correlation_id", "event_id", "trace_id")
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_current: ContextVar[TraceContext | None] = ContextVar("kamerstroom_trace", default=None)
+
+
+@dataclass(frozen=True)
+class TraceContext:
+    """What identifies the letter being worked on, and where in its trace we are."""
+
+    trace_id: str
+    span_id: str
+    correlation_id: str | None = None
+    event_id: str | None = None
+
+    @classmethod
+    def new(cls, correlation_id: str | None = None, event_id: str | None = None) -> TraceContext:
+        """A fresh trace (a letter entering the system)."""
+        return cls(trace_id=secrets.token_hex(16), span_id=secrets.token_hex(8),
+                   correlation_id=correlation_id, event_id=event_id)
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, Any] | None) -> TraceContext:
+        """Continue the trace of an incoming message (a new span), or start one."""
+        headers = headers or {}
+        parsed = parse_traceparent(_text(headers.get(TRACEPARENT_HEADER)))
+        return cls(
+            trace_id=parsed[0] if parsed else secrets.token_hex(16),
+            span_id=secrets.token_hex(8),
+            correlation_id=_text(headers.get(CORRELATION_HEADER)),
+            event_id=_text(headers.get(EVENT_ID_HEADER)),
+        )
+
+    @property
+    def traceparent(self) -> str:
+        """This span as a W3C ``traceparent`` value (sampled flag set)."""
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+    def headers(self) -> dict[str, str]:
+        """The headers that carry this context to the next hop."""
+        out = {TRACEPARENT_HEADER: self.traceparent}
+        if self.correlation_id:
+            out[CORRELATION_HEADER] = self.correlation_id
+        if self.event_id:
+            out[EVENT_ID_HEADER] = self.event_id
+        return out
+
+    def log_fields(self) -> dict[str, str]:
+        """The fields every log line in this context carries."""
+        fields = {"trace_id": self.trace_id}
+        if self.correlation_id:
+            fields["correlation_id"] = self.correlation_id
+        if self.event_id:
+            fields["event_id"] = self.event_id
+        return fields
+
+
+def parse_traceparent(value: str | None) -> tuple[str, str] | None:
+    """``(trace_id, parent_id)`` of a valid version-00 ``traceparent``, else ``None``."""
+    if not value:
+        return None
+    match = _TRACEPARENT.match(value.strip().lower())
+    if match is None or set(match.group(1)) == {"0"} or set(match.group(2)) == {"0"}:
+        return None  # all-zero ids are invalid per the spec
+    return match.group(1), match.group(2)
+
+
+def current() -> TraceContext | None:
+    """The context bound in this task, if any."""
+    return _current.get()
+
+
+@contextmanager
+def bound(context: TraceContext) -> Iterator[TraceContext]:
+    """Make ``context`` current (and its ids log fields) until the block ends."""
+    token = _current.set(context)
+    saved = {k: v for k, v in structlog.contextvars.get_contextvars().items() if k in LOG_KEYS}
+    structlog.contextvars.unbind_contextvars(*LOG_KEYS)
+    structlog.contextvars.bind_contextvars(**context.log_fields())
+    try:
+        yield context
+    finally:
+        structlog.contextvars.unbind_contextvars(*LOG_KEYS)
+        structlog.contextvars.bind_contextvars(**saved)
+        _current.reset(token)
+
+
+def bind_from_headers(headers: Mapping[str, Any] | None) -> Any:
+    """``bound(TraceContext.from_headers(headers))``: what a consumer does per delivery."""
+    return bound(TraceContext.from_headers(headers))
+
+
+def bind(*, correlation_id: str | None = None, event_id: str | None = None) -> TraceContext:
+    """Add what this hop learned to the current context (starting one if there is none).
+
+    Lasts until the enclosing ``bound`` block ends (or the task ends).
+    """
+    context = _current.get() or TraceContext.new()
+    if correlation_id:
+        context = replace(context, correlation_id=correlation_id)
+    if event_id:
+        context = replace(context, event_id=event_id)
+    _current.set(context)
+    structlog.contextvars.bind_contextvars(**context.log_fields())
+    return context
+
+
+def outgoing_headers(headers: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``headers`` plus the current context as a child span; the context wins for its keys.
+
+    Without a current context the headers are returned unchanged (a copy).
+    """
+    out = dict(headers or {})
+    context = _current.get()
+    if context is not None:
+        out.update(replace(context, span_id=secrets.token_hex(8)).headers())
+    return out
+
+
+def http_headers() -> dict[str, str]:
+    """Headers for an outgoing HTTP request (a webhook delivery) in the current context."""
+    context = _current.get()
+    if context is None:
+        return {}
+    return {TRACEPARENT_HEADER: replace(context, span_id=secrets.token_hex(8)).traceparent}
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value if isinstance(value, str) and value else None
