@@ -88,3 +88,10 @@ class Broker(ABC):
     @abstractmethod
     def health(self) -> tuple[bool, str]:
         """Whether the connection and channels are open, with a reason when not."""
+
+    async def queue_depths(self) -> dict[str, int]:
+        """Messages waiting in each queue of the topology, for metrics and ``/readyz``.
+
+        Backends that cannot tell cheaply return ``{}``; ``RetryLater`` when unreachable.
+        """
+        return {}

@@ -132,6 +132,11 @@ class MemoryBroker(Broker):
     def health(self) -> tuple[bool, str]:
         return (True, "connected") if self.up else (False, "memory broker is down")
 
+    async def queue_depths(self) -> dict[str, int]:
+        if not self.up:
+            raise RetryLater("memory broker is down")
+        return {b.queue: self.queues[b.queue].qsize() for b in self.topology.bindings}
+
     async def drain(self, timeout: float = 5.0) -> None:
         """Wait until every consumed queue is empty and no handler runs (bounded by ``timeout``)."""
         async with asyncio.timeout(timeout):
