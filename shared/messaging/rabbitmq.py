@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from aio_pika.abc import (
 )
 from pamqp.common import Arguments
 
+from shared import metrics, tracing
 from shared.errors import RetryLater, Unprocessable
 from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import (
@@ -35,20 +37,30 @@ log = structlog.get_logger(__name__)
 # Pause before requeueing after an unexpected error, so one bad moment is not a hot loop.
 REQUEUE_DELAY_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 10.0
+# During a broker outage a publish waits this long for the reconnect before it fails with
+# ``RetryLater`` (the caller's message is then nacked and retried: never lost).
+PUBLISH_WAIT_SECONDS = 5.0
 
 _BROKER_ERRORS = (aio_pika.exceptions.AMQPError, aiormq.exceptions.AMQPError, ConnectionError,
                   OSError, asyncio.TimeoutError, RuntimeError)
 
 
 class RabbitMQBroker(Broker):
-    """``Broker`` on RabbitMQ. Reconnects by itself and restores consumers after an outage."""
+    """``Broker`` on RabbitMQ. Reconnects by itself and restores consumers after an outage.
 
-    def __init__(self, url: str, topology: Topology, *, connection_name: str = "kamerstroom"):
+    Every delivery's handler runs with the message's trace context bound (``shared.tracing``)
+    and every publish carries it on; both are counted in ``shared.metrics``.
+    """
+
+    def __init__(self, url: str, topology: Topology, *, connection_name: str = "kamerstroom",
+                 publish_wait: float = PUBLISH_WAIT_SECONDS):
         self.topology = topology
         self._url = url
         self._connection_name = connection_name
+        self._publish_wait = publish_wait
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
+        self._sample_channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
         self._consumers: list[tuple[AbstractQueue, str, AbstractChannel]] = []
         self._inflight: set[asyncio.Task[None]] = set()
@@ -60,12 +72,15 @@ class RabbitMQBroker(Broker):
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 client_properties={"connection_name": self._connection_name},
             )
+            self._connection.reconnect_callbacks.add(_on_reconnect)
+            self._connection.close_callbacks.add(_on_connection_lost)
             self._publish_channel = await self._connection.channel(
                 publisher_confirms=True, on_return_raises=True
             )
             await self._declare(self._publish_channel)
         except _BROKER_ERRORS as exc:
             raise RetryLater(f"broker at {_safe_url(self._url)} does not answer: {exc}") from exc
+        metrics.BROKER_CONNECTED.set(1)
 
     async def _declare(self, channel: AbstractChannel) -> None:
         """Declare exchanges, queues and bindings; safe to run any number of times."""
@@ -98,15 +113,29 @@ class RabbitMQBroker(Broker):
             await queue.bind(exchange, t.retry_routing_key(seconds))
 
     async def close(self) -> None:
-        await self.cancel_consumers()
-        if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+        """Stop consumers, let in-flight handlers finish, then close the connection.
+
+        The caller bounds this in time; if it is cancelled, the connection is still closed
+        and the broker requeues whatever was not acked (redelivered to the next consumer).
+        """
+        try:
+            await self.cancel_consumers()
+        finally:
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                with contextlib.suppress(*_BROKER_ERRORS):
+                    await asyncio.shield(connection.close())
+            metrics.BROKER_CONNECTED.set(0)
 
     async def publish(self, exchange: str, message: OutgoingMessage, *,
                       mandatory: bool = True) -> None:
+        """Publish with the current trace context stamped on the headers (see ``tracing``)."""
+        headers = tracing.outgoing_headers(message.headers)
+        await self._publish(exchange, message, headers, mandatory=mandatory)
+
+    async def _publish(self, exchange: str, message: OutgoingMessage, headers: dict[str, Any],
+                       *, mandatory: bool) -> None:
+        await self._await_connection()
         target = self._exchanges.get(exchange)
         if target is None:
             target = await self._exchange(exchange)
@@ -115,14 +144,29 @@ class RabbitMQBroker(Broker):
             content_type=message.content_type,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=message.message_id,
-            headers=dict(message.headers),
+            headers=headers,
             expiration=message.expiration,
         )
         try:
             await target.publish(amqp_message, routing_key=message.routing_key,
                                  mandatory=mandatory)
         except _BROKER_ERRORS as exc:
+            metrics.BROKER_PUBLISHES.labels(exchange=exchange, outcome="failed").inc()
             raise RetryLater(f"publish to {exchange} not confirmed: {exc}") from exc
+        metrics.BROKER_PUBLISHES.labels(exchange=exchange, outcome="confirmed").inc()
+
+    async def _await_connection(self) -> None:
+        """During an outage, wait (bounded) for aio-pika's reconnect rather than fail at once."""
+        connection = self._connection
+        if connection is None:
+            raise RetryLater("not connected to the broker")
+        if connection.connected.is_set():
+            return
+        try:
+            async with asyncio.timeout(self._publish_wait):
+                await connection.connected.wait()
+        except TimeoutError:
+            raise RetryLater(f"broker still down after {self._publish_wait}s") from None
 
     async def _exchange(self, name: str) -> AbstractExchange:
         if self._publish_channel is None:
@@ -157,11 +201,27 @@ class RabbitMQBroker(Broker):
     async def _handle(self, queue: str, handler: Handler,
                       message: AbstractIncomingMessage) -> None:
         delivery = _to_delivery(message)
+        started = time.perf_counter()
+        with tracing.bind_from_headers(delivery.headers):
+            outcome = await self._run_handler(queue, handler, delivery, message)
+        metrics.HANDLER_SECONDS.labels(queue=queue).observe(time.perf_counter() - started)
+        metrics.BROKER_CONSUMED.labels(queue=queue, outcome=outcome).inc()
+
+    async def _run_handler(self, queue: str, handler: Handler, delivery: Delivery,
+                           message: AbstractIncomingMessage) -> str:
+        """Run ``handler`` and settle the message; return the outcome for the metrics."""
         try:
             await handler(delivery)
         except Unprocessable as exc:
-            await self._dead_letter(queue, delivery, exc)
+            try:
+                await self._dead_letter(queue, delivery, exc)
+            except RetryLater as failed:  # the dead-letter copy is not confirmed: retry it all
+                log.warning("dead-letter not confirmed, requeueing", queue=queue,
+                            error=str(failed), message_id=delivery.message_id)
+                await _quiet_nack(message)
+                return "requeue"
             await message.ack()
+            return "dead-letter"
         except asyncio.CancelledError:
             await _quiet_nack(message)
             raise
@@ -170,28 +230,47 @@ class RabbitMQBroker(Broker):
                         error_type=type(exc).__name__, message_id=delivery.message_id)
             await asyncio.sleep(REQUEUE_DELAY_SECONDS)
             await _quiet_nack(message)
-        else:
-            await message.ack()
+            return "requeue"
+        await message.ack()
+        return "ack"
 
     async def _dead_letter(self, queue: str, delivery: Delivery, exc: Unprocessable) -> None:
-        """Copy the message to ``<ns>.dlx`` with the reason, keeping its original headers."""
+        """Copy the message to ``<ns>.dlx`` with the reason, keeping its original headers.
+
+        The headers go out exactly as they came in (plus the reason), not re-stamped with
+        a new span: an operator sees what the message carried when it failed.
+        """
         headers = {**delivery.headers, ERROR_HEADER: str(exc)[:1000],
                    REASON_HEADER: exc.reason, ORIGIN_QUEUE_HEADER: queue}
-        await self.publish(self.topology.dlx, OutgoingMessage(
+        await self._publish(self.topology.dlx, OutgoingMessage(
             body=delivery.body, routing_key=queue, message_id=delivery.message_id,
-            content_type=delivery.content_type or "application/octet-stream", headers=headers,
-        ))
+            content_type=delivery.content_type or "application/octet-stream",
+        ), headers, mandatory=True)
+        metrics.DEAD_LETTERS.labels(queue=queue, reason=exc.reason).inc()
         log.warning("dead-lettered", queue=queue, reason=exc.reason, error=exc.detail[:300],
                     message_id=delivery.message_id)
 
     async def cancel_consumers(self) -> None:
+        """Stop deliveries, wait for the handlers in flight, then close consumer channels.
+
+        The channels stay open until the handlers are done, because a message can only be
+        acked on the channel that delivered it: closing early would requeue finished work.
+        """
         consumers, self._consumers = self._consumers, []
-        for queue, tag, channel in consumers:
+        for queue, tag, _ in consumers:
             try:
                 await queue.cancel(tag)
-                await channel.close()
             except _BROKER_ERRORS:
                 log.info("consumer already gone", queue=queue.name)
+        await self.drain()
+        for _, _, channel in consumers:
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await channel.close()
+
+    async def drain(self) -> None:
+        """Wait until every handler in flight has settled its message."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
     def health(self) -> tuple[bool, str]:
         connection = self._connection
@@ -201,12 +280,43 @@ class RabbitMQBroker(Broker):
             return False, "connection to the broker is down"
         if self._publish_channel is None or self._publish_channel.is_closed:
             return False, "publish channel is closed"
-        return True, "connected"
+        return True, f"connected, {len(self._consumers)} consumer(s)"
+
+    async def queue_depths(self) -> dict[str, int]:
+        """Messages ready in each queue of the topology (a passive declare per queue).
+
+        Uses a channel of its own: a passive declare of a missing queue closes its channel.
+        Raises ``RetryLater`` when the broker cannot be asked.
+        """
+        if self._connection is None or not self._connection.connected.is_set():
+            raise RetryLater("not connected to the broker")
+        depths: dict[str, int] = {}
+        try:
+            if self._sample_channel is None or self._sample_channel.is_closed:
+                self._sample_channel = await self._connection.channel(publisher_confirms=False)
+            for binding in self.topology.bindings:
+                declared = await self._sample_channel.declare_queue(binding.queue, passive=True)
+                depths[binding.queue] = declared.declaration_result.message_count or 0
+        except _BROKER_ERRORS as exc:
+            self._sample_channel = None
+            raise RetryLater(f"cannot read queue depths: {exc}") from exc
+        return depths
 
     @property
     def consumer_count(self) -> int:
         """How many consumers are registered (restored by aio-pika after reconnects)."""
         return len(self._consumers)
+
+
+def _on_reconnect(*_: object) -> None:
+    metrics.BROKER_CONNECTED.set(1)
+    metrics.BROKER_RECONNECTS.inc()
+    log.info("reconnected to the broker")
+
+
+def _on_connection_lost(*_: object) -> None:
+    metrics.BROKER_CONNECTED.set(0)
+    log.warning("connection to the broker lost; reconnecting")
 
 
 def _to_delivery(message: AbstractIncomingMessage) -> Delivery:
