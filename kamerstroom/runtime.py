@@ -1,4 +1,11 @@
-"""Runs one or more services in this process: broker, HTTP server, lifecycle, signals."""
+"""Runs one or more services in this process: broker, HTTP server, lifecycle, signals.
+
+Shutdown (SIGTERM or SIGINT) goes in this order, bounded by ``KAMERSTROOM_SHUTDOWN_TIMEOUT``:
+``/readyz`` turns 503 at once; the fetcher stops polling; consumers are cancelled so no new
+delivery arrives; handlers in flight finish and ack; the connection closes; exit status 0.
+If the timeout passes first, the connection is closed anyway and the broker redelivers the
+unacked messages to the next consumer (consumers are idempotent): nothing is lost.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 import services.fetcher
 import services.parser
 import services.publisher
+from shared import metrics
 from shared.config import Settings
 from shared.errors import RetryLater
 from shared.http import HealthServer
@@ -31,6 +39,10 @@ BUILDERS: dict[str, Builder] = {
 }
 # Start consumers downstream first, so the first fetched letter finds a running pipeline.
 START_ORDER = ("publisher", "parser", "fetcher")
+# How often queue depths are sampled for ``kamerstroom_queue_messages`` and ``/readyz``.
+QUEUE_SAMPLE_SECONDS = 15.0
+# After the shutdown timeout, how long closing the connection may still take.
+FORCED_CLOSE_SECONDS = 2.0
 
 
 @dataclass
@@ -42,6 +54,8 @@ class Runtime:
     broker: Broker
     server: HealthServer
     services: list[Service] = field(default_factory=list)
+    queue_depths: dict[str, int] = field(default_factory=dict)
+    _sampler: asyncio.Task[None] | None = None
 
     @classmethod
     def create(cls, settings: Settings, names: Sequence[str]) -> Runtime:
@@ -59,7 +73,9 @@ class Runtime:
                 mount(self.server.app)
         await self.server.start()
         self.server.add_check("broker", self.broker.health)
+        self.server.add_check("queues", lambda: (True, dict(self.queue_depths)))
         await connect_with_retry(self.broker)
+        self._sampler = asyncio.create_task(self._sample_queues(), name="queue-sampler")
         for service in built:
             await service.start()
             self.services.append(service)
@@ -70,17 +86,36 @@ class Runtime:
 
     async def stop(self) -> None:
         """Turn not-ready, stop taking work, finish in flight (bounded), close everything."""
-        self.server.shutting_down = True
+        self.server.begin_shutdown()
+        if self._sampler is not None:
+            self._sampler.cancel()
         try:
             async with asyncio.timeout(self.settings.shutdown_timeout):
                 for service in reversed(self.services):
                     await service.stop()
                 await self.broker.close()
         except TimeoutError:
-            log.warning("shutdown timed out; unacked messages will be redelivered")
+            log.warning("shutdown timed out; unacked messages will be redelivered",
+                        timeout=self.settings.shutdown_timeout)
+            # Close without waiting for the handlers any longer (cancelling ``close`` skips
+            # its drain but still closes the connection).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.broker.close(), timeout=FORCED_CLOSE_SECONDS)
         await self.server.stop()
         if self.services:
             log.info("stopped", services=list(self.names))
+
+
+    async def _sample_queues(self) -> None:
+        """Keep ``queue_depths`` and the queue gauge fresh; an unreachable broker is skipped."""
+        while True:
+            try:
+                self.queue_depths = await self.broker.queue_depths()
+            except RetryLater:
+                self.queue_depths = {}
+            for queue, depth in self.queue_depths.items():
+                metrics.QUEUE_MESSAGES.labels(queue=queue).set(depth)
+            await asyncio.sleep(QUEUE_SAMPLE_SECONDS)
 
 
 async def connect_with_retry(broker: Broker, attempts: int | None = None) -> None:

@@ -2,18 +2,22 @@
 
 ``/healthz`` is liveness: 200 whenever the process serves HTTP, no dependencies checked.
 ``/readyz`` runs every registered check: 200 when all pass, else 503; JSON detail either way.
+It turns 503 the moment ``begin_shutdown()`` is called, before any work stops, so a load
+balancer or Kubernetes stops routing to the process while it finishes what it has.
+Every request is counted in ``kamerstroom_http_requests_total`` by route and status.
 Services may add their own routes (the publisher's admin API) before ``start()``.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import prometheus_client
 from aiohttp import web
 
+from shared import metrics
 from shared.errors import ConfigError
 
 CheckResult = tuple[bool, Any]
@@ -26,7 +30,7 @@ class HealthServer:
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.requested_port = port
-        self.app = web.Application()
+        self.app = web.Application(middlewares=[_count_requests])
         self.checks: dict[str, Check] = {}
         self.shutting_down = False
         self._runner: web.AppRunner | None = None
@@ -34,6 +38,11 @@ class HealthServer:
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/readyz", self._readyz)
         self.app.router.add_get("/metrics", self._metrics)
+
+    def begin_shutdown(self) -> None:
+        """From now on ``/readyz`` answers 503 (``/healthz`` stays 200 until the end)."""
+        self.shutting_down = True
+        metrics.SHUTTING_DOWN.set(1)
 
     def add_check(self, name: str, check: Check) -> None:
         """Register a readiness check returning ``(ok, detail)``; it must not block."""
@@ -92,3 +101,19 @@ class HealthServer:
     async def _metrics(self, _: web.Request) -> web.Response:
         return web.Response(body=prometheus_client.generate_latest(),
                             headers={"Content-Type": prometheus_client.CONTENT_TYPE_LATEST})
+
+
+@web.middleware
+async def _count_requests(request: web.Request,
+                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                          ) -> web.StreamResponse:
+    # The route's pattern, not the raw path: admin URLs carry ids and must not explode labels.
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        metrics.HTTP_REQUESTS.labels(route=route, status=str(exc.status)).inc()
+        raise
+    metrics.HTTP_REQUESTS.labels(route=route, status=str(response.status)).inc()
+    return response
