@@ -16,6 +16,7 @@ else:  # argparse's action class is generic only to the type checker
 
 from kamerstroom.commands import (  # after Subparsers: they import it
     backfill,
+    dead,
     demo,
     endpoints,
     feeds,
@@ -34,4 +35,5 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     feeds.register,
     parse.register,
     schema.register,
+    dead.register,
 ]
