@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -11,12 +12,28 @@ import structlog
 
 # Keys whose values must never reach a log line (tokens, secrets, credentials).
 _SECRET_KEYS = ("token", "secret", "password", "authorization", "amqp_url")
+# Secrets inside text (an error message quoting a URL or a header): the credentials of a
+# URL (``amqp://user:pass@host``), bearer tokens and Standard Webhooks secrets (``whsec_``).
+_SECRET_TEXT = (
+    (re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I), r"\g<scheme>[redacted]@"),
+    (re.compile(r"(?P<kind>bearer|basic)\s+[A-Za-z0-9._~+/=-]+", re.I), r"\g<kind> [redacted]"),
+    (re.compile(r"whsec_[A-Za-z0-9+/=]+"), "whsec_[redacted]"),
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` with credentials in URLs, bearer tokens and webhook secrets replaced."""
+    for pattern, replacement in _SECRET_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    for key in list(event_dict):
+    for key, value in list(event_dict.items()):
         if any(marker in key.lower() for marker in _SECRET_KEYS):
             event_dict[key] = "[redacted]"
+        elif isinstance(value, str):
+            event_dict[key] = scrub(value)
     return event_dict
 
 
@@ -30,8 +47,8 @@ def configure_logging(fmt: str = "json", level: str = "info") -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,  # before _redact: tracebacks quote URLs too
             _redact,
-            structlog.processors.format_exc_info,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
