@@ -1,0 +1,30 @@
+"""Log lines never carry secrets: by key, or inside text."""
+
+from __future__ import annotations
+
+from shared.logging import _redact, scrub
+
+
+def test_credentials_in_urls_are_scrubbed() -> None:
+    """The user and password of a URL are replaced, the host stays for debugging."""
+    assert "broker amqp://[redacted]@rabbit:5672/ is down" == scrub(
+        "broker amqp://kamerstroom:s3cret@rabbit:5672/ is down")
+
+
+def test_tokens_and_webhook_secrets_are_scrubbed() -> None:
+    """Bearer tokens and whsec_ secrets are replaced wherever they appear."""
+    assert "Authorization: Bearer [redacted] and whsec_[redacted]" == scrub(
+        "Authorization: Bearer abc.DEF-123_x and whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+
+
+def test_plain_text_is_left_alone() -> None:
+    """Ordinary URLs and text pass unchanged."""
+    text = "GET https://repository.overheid.nl/sru?query=x answered 503"
+    assert text == scrub(text)
+
+
+def test_secret_keys_are_redacted_and_other_values_scrubbed() -> None:
+    """A key naming a secret loses its value; other string values are scrubbed."""
+    event = {"event": "x", "admin_token": "t0k3n", "error": "amqp://u:p@h/ refused", "n": 3}
+    assert {"event": "x", "admin_token": "[redacted]", "error": "amqp://[redacted]@h/ refused",
+            "n": 3} == dict(_redact(None, "info", event))
