@@ -32,10 +32,10 @@ async def test_deliveries_arrive_after_the_receiver_comes_back(
     try:
         sent = await feed_letters(feeder, range(LETTERS))
         announced = await wait_for(lambda: expected <= subscriber.tally.distinct_subjects,
-                                   timeout=30)
+                                   timeout=20)
         await asyncio.sleep(DOWN_SECONDS)
         await webhook.start()
-        await wait_for(lambda: expected <= webhook.tally.distinct_subjects, timeout=60)
+        await wait_for(lambda: expected <= webhook.tally.distinct_subjects, timeout=30)
         await asyncio.sleep(0.5)  # late duplicates, if any, arrive now
     finally:
         await runtime.stop()
