@@ -104,3 +104,9 @@ def mark_poll(source: str, *, ok: bool, kind: str | None = None) -> None:
         LAST_SUCCESSFUL_POLL.labels(source=source).set_to_current_time()
     else:
         POLL_ERRORS.labels(source=source, kind=kind or "other").inc()
+
+
+def observe_delivery(outcome: str, seconds: float) -> None:
+    """Count one webhook delivery attempt and its duration under ``outcome``."""
+    DELIVERIES.labels(outcome=outcome).inc()
+    DELIVERY_ATTEMPT_SECONDS.labels(outcome=outcome).observe(seconds)

@@ -26,7 +26,7 @@ import aiormq
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from shared.config import Settings, load_settings
-from shared.errors import RetryLater
+from shared.errors import KamerstroomError, RetryLater
 from shared.messaging import Topology
 from shared.messaging.topology import ERROR_HEADER, ORIGIN_QUEUE_HEADER, REASON_HEADER
 
@@ -74,11 +74,15 @@ def letter_id(message_id: str | None, body: bytes) -> str:
     return message_id or "sha256:" + hashlib.sha256(body).hexdigest()[:16]
 
 
+class NoDeadQueue(KamerstroomError):
+    """The namespace has no dead-letter queue (wrong namespace, or never started)."""
+
+
 async def list_dead(url: str, topology: Topology, limit: int) -> list[DeadLetter]:
     """Up to ``limit`` dead letters, oldest first; all of them stay in the queue."""
     async with await _connect(url) as connection:
         channel = await connection.channel()
-        queue = await channel.get_queue(topology.dead_queue, ensure=True)
+        queue = await _dead_queue(channel, topology)
         taken = await _take(queue, limit)
         try:
             return [describe(m) for m in taken]
@@ -95,7 +99,7 @@ async def requeue_dead(url: str, topology: Topology, ids: set[str] | None) -> li
     """
     async with await _connect(url) as connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        queue = await channel.declare_queue(topology.dead_queue, passive=True)
+        queue = await _dead_queue(channel, topology)
         present = queue.declaration_result.message_count or 0
         taken = await _take(queue, present)
         moved: list[DeadLetter] = []
@@ -128,6 +132,14 @@ async def _republish(channel: AbstractChannel, message: AbstractIncomingMessage,
     except aio_pika.exceptions.DeliveryError:
         return False  # unroutable: the origin queue does not exist (any more)
     return True
+
+
+async def _dead_queue(channel: AbstractChannel, topology: Topology) -> AbstractQueue:
+    try:
+        return await channel.declare_queue(topology.dead_queue, passive=True)
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        raise NoDeadQueue(f"there is no queue {topology.dead_queue}: is KAMERSTROOM_NAMESPACE "
+                          f"right, and has a service of it run?") from None
 
 
 async def _take(queue: AbstractQueue, limit: int) -> list[AbstractIncomingMessage]:

@@ -110,3 +110,14 @@ async def test_dead_list_command_prints_json(broker: RabbitMQBroker, amqp_url: s
     assert 0 == done.returncode, done.stderr
     assert [("m-1", "malformed-xml", broker.topology.parser_queue)] == [
         (r["id"], r["reason"], r["origin_queue"]) for r in rows]
+
+
+async def test_unknown_namespace_gives_one_clear_line(amqp_url: str, namespace: str) -> None:
+    """``dead list`` on a namespace without a dead queue says so in one line, exit status 2."""
+    env = {"KAMERSTROOM_AMQP_URL": amqp_url, "KAMERSTROOM_NAMESPACE": namespace, "PATH": ""}
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "kamerstroom", "dead", "list"],
+        env=env, capture_output=True, text=True, timeout=30)
+    assert 2 == done.returncode
+    assert [f"kamerstroom: there is no queue {namespace}.dead: is KAMERSTROOM_NAMESPACE right, "
+            "and has a service of it run?"] == done.stderr.strip().splitlines()

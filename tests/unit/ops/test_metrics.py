@@ -66,3 +66,12 @@ def test_letter_age_is_observed_from_the_fetch_time() -> None:
     metrics.observe_letter_age(now - timedelta(seconds=90), now=now)
     assert under_60 == _value("kamerstroom_letter_age_seconds_bucket", {"le": "60.0"})
     assert under_300 + 1 == _value("kamerstroom_letter_age_seconds_bucket", {"le": "300.0"})
+
+
+def test_observe_delivery_counts_and_times_the_attempt() -> None:
+    """One attempt adds one to its outcome's counter and one observation to its histogram."""
+    before = _value("kamerstroom_deliveries_total", {"outcome": "skipped"})
+    timed = _value("kamerstroom_delivery_attempt_seconds_count", {"outcome": "skipped"})
+    metrics.observe_delivery("skipped", 0.02)
+    assert before + 1 == _value("kamerstroom_deliveries_total", {"outcome": "skipped"})
+    assert timed + 1 == _value("kamerstroom_delivery_attempt_seconds_count", {"outcome": "skipped"})
