@@ -142,12 +142,15 @@ def bind(*, correlation_id: str | None = None, event_id: str | None = None) -> T
 def outgoing_headers(headers: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """``headers`` plus the current context as a child span; the context wins for its keys.
 
-    Without a current context the headers are returned unchanged (a copy).
+    Without a current context (a letter entering the system, e.g. the fetcher's publish)
+    the message starts a trace of its own, unless its headers already carry one.
     """
     out = dict(headers or {})
     context = _current.get()
     if context is not None:
         out.update(replace(context, span_id=secrets.token_hex(8)).headers())
+    elif parse_traceparent(_text(out.get(TRACEPARENT_HEADER))) is None:
+        out[TRACEPARENT_HEADER] = TraceContext.new().traceparent
     return out
 
 

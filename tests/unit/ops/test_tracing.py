@@ -54,9 +54,16 @@ def test_outgoing_headers_carry_the_bound_context() -> None:
     assert "officielebekendmakingen" == headers["x-kamerstroom-feed"]
 
 
-def test_outgoing_headers_without_context_are_unchanged() -> None:
-    """Outside any context a publish's headers go out as given."""
-    assert {"a": 1} == tracing.outgoing_headers({"a": 1})
+def test_outgoing_headers_without_context_start_a_trace() -> None:
+    """Outside any context a publish keeps its headers and starts a trace of its own."""
+    headers = tracing.outgoing_headers({"a": 1})
+    assert 1 == headers["a"]
+    assert tracing.parse_traceparent(headers[TRACEPARENT_HEADER]) is not None
+
+
+def test_outgoing_headers_without_context_keep_a_given_trace() -> None:
+    """A message that already carries a traceparent keeps it when no context is bound."""
+    assert TRACEPARENT == tracing.outgoing_headers({TRACEPARENT_HEADER: TRACEPARENT})[TRACEPARENT_HEADER]
 
 
 def test_log_fields_are_bound_and_restored() -> None:
