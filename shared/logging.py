@@ -57,3 +57,15 @@ def configure_logging(fmt: str = "json", level: str = "info") -> None:
     )
     # Libraries (aio-pika, aiohttp) log through stdlib: keep their warnings, drop their chatter.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())
+
+
+class ScrubFilter(logging.Filter):
+    """Scrubs secrets from stdlib log records (libraries quote URLs in their messages)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        return True

@@ -28,3 +28,15 @@ def test_secret_keys_are_redacted_and_other_values_scrubbed() -> None:
     event = {"event": "x", "admin_token": "t0k3n", "error": "amqp://u:p@h/ refused", "n": 3}
     assert {"event": "x", "admin_token": "[redacted]", "error": "amqp://[redacted]@h/ refused",
             "n": 3} == dict(_redact(None, "info", event))
+
+
+def test_library_log_records_are_scrubbed() -> None:
+    """A stdlib record quoting a URL with a password loses the password."""
+    import logging
+
+    from shared.logging import ScrubFilter
+
+    record = logging.LogRecord("aio_pika", logging.WARNING, __file__, 1,
+                               "cannot connect to %s", ("amqp://u:hunter2@rabbit/",), None)
+    ScrubFilter().filter(record)
+    assert "cannot connect to amqp://[redacted]@rabbit/" == record.getMessage()
