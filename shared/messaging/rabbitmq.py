@@ -40,6 +40,9 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # During a broker outage a publish waits this long for the reconnect before it fails with
 # ``RetryLater`` (the caller's message is then nacked and retried: never lost).
 PUBLISH_WAIT_SECONDS = 5.0
+# Pause between reconnect attempts during an outage (aio-pika's default is 5 s; a short
+# outage, such as a broker restart, should cost seconds, not a multiple of five).
+RECONNECT_INTERVAL_SECONDS = 2.0
 
 _BROKER_ERRORS = (aio_pika.exceptions.AMQPError, aiormq.exceptions.AMQPError, ConnectionError,
                   OSError, asyncio.TimeoutError, RuntimeError)
@@ -71,6 +74,7 @@ class RabbitMQBroker(Broker):
                 self._url,
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 client_properties={"connection_name": self._connection_name},
+                reconnect_interval=RECONNECT_INTERVAL_SECONDS,
             )
             self._connection.reconnect_callbacks.add(_on_reconnect)
             self._connection.close_callbacks.add(_on_connection_lost)
