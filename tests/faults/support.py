@@ -150,7 +150,8 @@ class DurableSubscriber:
         self._connection: AbstractRobustConnection | None = None
 
     async def start(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._url, timeout=10)
+        self._connection = await aio_pika.connect_robust(self._url, timeout=10,
+                                                         reconnect_interval=1)
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=100)
         exchange = await channel.declare_exchange(self._exchange, aio_pika.ExchangeType.TOPIC,
@@ -164,14 +165,16 @@ class DurableSubscriber:
         self.tally.add(json.loads(message.body))
         await message.ack()
 
-    async def stop(self, *, delete: bool = True) -> None:
+    async def stop(self) -> None:
+        """Close the subscription and delete its queue (on a fresh connection: the robust
+        one may be between reconnect attempts right after a broker restart)."""
         if self._connection is None:
             return
-        if delete:
-            channel = await self._connection.channel()
-            await channel.queue_delete(self.queue_name)
         await self._connection.close()
         self._connection = None
+        async with await aio_pika.connect(self._url, timeout=10) as connection:
+            channel = await connection.channel()
+            await channel.queue_delete(self.queue_name)
 
 
 def report(name: str, *, sent: int, expected: set[str], webhook: Tally, queue: Tally,

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from kamerstroom.commands.dead import list_dead
 from kamerstroom.receivers import wait_for
@@ -37,6 +38,7 @@ async def test_broker_restart_mid_stream_loses_nothing_and_announces_nothing_twi
     await subscriber.start()
     runtime = Runtime.create(config, ("fetcher", "parser", "publisher"))
     await runtime.start()
+    reconnects_before = _reconnects()
     try:
         sent = await feed_letters(feeder, range(LETTERS))
         reached = await wait_for(lambda: len(webhook.tally.counts) >= RESTART_AFTER, timeout=60)
@@ -49,6 +51,7 @@ async def test_broker_restart_mid_stream_loses_nothing_and_announces_nothing_twi
         await wait_for(lambda: expected <= webhook.tally.distinct_subjects
                        and expected <= subscriber.tally.distinct_subjects, timeout=120)
         ready_again = await wait_for(lambda: runtime.server.readiness()[0], timeout=30)
+        reconnects = _reconnects() - reconnects_before
         await asyncio.sleep(0.5)  # late duplicates, if any, arrive now
     finally:
         await runtime.stop()
@@ -62,9 +65,14 @@ async def test_broker_restart_mid_stream_loses_nothing_and_announces_nothing_twi
     assert saw_outage, "readiness never showed the broker outage"
     assert False is outage_detail["ok"]
     assert ready_again, runtime.server.readiness()
+    assert reconnects >= 1
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]
     assert 0 == figures["dead_lettered"]
     assert 0 == figures["webhook_duplicates"]
     assert 0 == figures["queue_duplicates"]
     assert 0 == figures["versions_announced_twice"]
+
+
+def _reconnects() -> float:
+    return REGISTRY.get_sample_value("kamerstroom_broker_reconnects_total") or 0.0
