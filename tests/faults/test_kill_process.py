@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,17 @@ class Process:
             self.proc.send_signal(sig)
 
 
+@pytest.fixture
+async def processes() -> AsyncIterator[list[Process]]:
+    """Processes the test starts; any still running at the end is killed (never left behind)."""
+    started: list[Process] = []
+    yield started
+    for process in started:
+        if process.proc is not None and process.proc.returncode is None:
+            process.kill(signal.SIGKILL)
+            await process.wait(timeout=10)
+
+
 def _env(namespace: str, amqp_url: str, data_dir: Path, webhook_url: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
@@ -77,11 +89,12 @@ def _env(namespace: str, amqp_url: str, data_dir: Path, webhook_url: str) -> dic
 @pytest.mark.timeout(240)
 async def test_kill_9_mid_stream_loses_nothing_and_announces_nothing_twice(
         namespace: str, amqp_url: str, tmp_path: Path, feeder: RabbitMQBroker,
-        webhook: FlakyWebhook, subscriber: DurableSubscriber) -> None:
+        webhook: FlakyWebhook, subscriber: DurableSubscriber, processes: list[Process]) -> None:
     """After SIGKILL and a restart every letter arrives once at the webhook and the queue."""
     env = _env(namespace, amqp_url, tmp_path / "data", webhook.url)
     env["KAMERSTROOM_LOG_LEVEL"] = "info"  # the first run must say "started"
     first = Process(env)
+    processes.append(first)
     await first.start()
     assert await wait_for(first.started, timeout=30), first.lines[-5:]
     sent = await feed_letters(feeder, range(LETTERS))
@@ -90,6 +103,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_announces_nothing_twice(
     killed_status = await first.wait(timeout=10)
 
     second = Process(_env(namespace, amqp_url, tmp_path / "data", webhook.url))
+    processes.append(second)
     await second.start()
     expected = {letter_id(i) for i in range(LETTERS)}
     await wait_for(lambda: expected <= webhook.tally.distinct_subjects
