@@ -67,6 +67,7 @@ class RabbitMQBroker(Broker):
         self._exchanges: dict[str, AbstractExchange] = {}
         self._consumers: list[tuple[AbstractQueue, str, AbstractChannel]] = []
         self._inflight: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     async def connect(self) -> None:
         try:
@@ -77,7 +78,7 @@ class RabbitMQBroker(Broker):
                 reconnect_interval=RECONNECT_INTERVAL_SECONDS,
             )
             self._connection.reconnect_callbacks.add(_on_reconnect)
-            self._connection.close_callbacks.add(_on_connection_lost)
+            self._connection.close_callbacks.add(self._on_connection_lost)
             self._publish_channel = await self._connection.channel(
                 publisher_confirms=True, on_return_raises=True
             )
@@ -125,6 +126,7 @@ class RabbitMQBroker(Broker):
         try:
             await self.cancel_consumers()
         finally:
+            self._closing = True
             connection, self._connection = self._connection, None
             if connection is not None:
                 with contextlib.suppress(*_BROKER_ERRORS):
@@ -306,6 +308,11 @@ class RabbitMQBroker(Broker):
             raise RetryLater(f"cannot read queue depths: {exc}") from exc
         return depths
 
+    def _on_connection_lost(self, *_: object) -> None:
+        metrics.BROKER_CONNECTED.set(0)
+        if not self._closing:  # our own close() is not an outage
+            log.warning("connection to the broker lost; reconnecting")
+
     @property
     def consumer_count(self) -> int:
         """How many consumers are registered (restored by aio-pika after reconnects)."""
@@ -316,11 +323,6 @@ def _on_reconnect(*_: object) -> None:
     metrics.BROKER_CONNECTED.set(1)
     metrics.BROKER_RECONNECTS.inc()
     log.info("reconnected to the broker")
-
-
-def _on_connection_lost(*_: object) -> None:
-    metrics.BROKER_CONNECTED.set(0)
-    log.warning("connection to the broker lost; reconnecting")
 
 
 def _to_delivery(message: AbstractIncomingMessage) -> Delivery:
