@@ -19,6 +19,7 @@ from kamerstroom.cli import build_parser
 from shared import metrics
 from shared.config import Settings
 from shared.http import HealthServer
+from shared.messaging.rabbitmq import retry_queue_arguments
 from shared.messaging.topology import DELIVERY_LIMIT, Topology
 
 DEPLOY = Path(__file__).parents[3] / "deploy"
@@ -53,16 +54,21 @@ def _metric_names() -> set[str]:
 
 
 def test_rabbitmq_definitions_declare_the_code_topology() -> None:
-    """Exchanges, quorum queues with DLX and delivery limit, and bindings equal the code's."""
+    """Exchanges, quorum queues with DLX and delivery limit, retry queues, bindings equal the code's."""
     definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
     t = Topology("kamerstroom")
     work = {"x-queue-type": "quorum", "x-dead-letter-exchange": t.dlx,
             "x-delivery-limit": DELIVERY_LIMIT}
     assert {(name, "topic", True) for name in t.exchanges} == {
         (e["name"], e["type"], e["durable"]) for e in definitions["exchanges"]}
-    assert {b.queue: (work if b.queue in t.work_queues else {"x-queue-type": "quorum"})
-            for b in t.bindings} == {q["name"]: q["arguments"] for q in definitions["queues"]}
-    assert {(b.exchange, b.queue, b.pattern) for b in t.bindings} == {
+    queues: dict[str, object] = {
+        b.queue: (work if b.queue in t.work_queues else {"x-queue-type": "quorum"})
+        for b in t.bindings}
+    queues |= {t.retry_queue(s): retry_queue_arguments(t, s) for s in t.retry_delays}
+    bindings = {(b.exchange, b.queue, b.pattern) for b in t.bindings}
+    bindings |= {(t.webhooks, t.retry_queue(s), t.retry_routing_key(s)) for s in t.retry_delays}
+    assert queues == {q["name"]: q["arguments"] for q in definitions["queues"]}
+    assert bindings == {
         (b["source"], b["destination"], b["routing_key"]) for b in definitions["bindings"]}
 
 
