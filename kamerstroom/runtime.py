@@ -115,6 +115,9 @@ class Runtime:
                 self.queue_depths = {}
             for queue, depth in self.queue_depths.items():
                 metrics.QUEUE_MESSAGES.labels(queue=queue).set(depth)
+            retry_prefix = self.broker.topology.retry_queue(0).rsplit(".", 1)[0] + "."
+            metrics.RETRY_QUEUE_DEPTH.set(sum(
+                depth for queue, depth in self.queue_depths.items() if queue.startswith(retry_prefix)))
             await asyncio.sleep(QUEUE_SAMPLE_SECONDS)
 
 

@@ -68,6 +68,7 @@ class RabbitMQBroker(Broker):
         self._consumers: list[tuple[AbstractQueue, str, AbstractChannel]] = []
         self._inflight: set[asyncio.Task[None]] = set()
         self._closing = False
+        self._retry_queues: set[str] = set()  # declared by the publisher; sampled for depth
 
     async def connect(self) -> None:
         try:
@@ -116,6 +117,7 @@ class RabbitMQBroker(Broker):
             queue = await self._publish_channel.declare_queue(
                 t.retry_queue(seconds), durable=True, arguments=retry_queue_arguments(t, seconds))
             await queue.bind(exchange, t.retry_routing_key(seconds))
+            self._retry_queues.add(t.retry_queue(seconds))
 
     async def close(self) -> None:
         """Stop consumers, let in-flight handlers finish, then close the connection.
@@ -289,8 +291,9 @@ class RabbitMQBroker(Broker):
         return True, f"connected, {len(self._consumers)} consumer(s)"
 
     async def queue_depths(self) -> dict[str, int]:
-        """Messages ready in each queue of the topology (a passive declare per queue).
+        """Messages ready in each queue of the topology and each declared retry queue.
 
+        One passive declare per queue.
         Uses a channel of its own: a passive declare of a missing queue closes its channel.
         Raises ``RetryLater`` when the broker cannot be asked.
         """
@@ -300,9 +303,10 @@ class RabbitMQBroker(Broker):
         try:
             if self._sample_channel is None or self._sample_channel.is_closed:
                 self._sample_channel = await self._connection.channel(publisher_confirms=False)
-            for binding in self.topology.bindings:
-                declared = await self._sample_channel.declare_queue(binding.queue, passive=True)
-                depths[binding.queue] = declared.declaration_result.message_count or 0
+            names = [b.queue for b in self.topology.bindings] + sorted(self._retry_queues)
+            for name in names:
+                declared = await self._sample_channel.declare_queue(name, passive=True)
+                depths[name] = declared.declaration_result.message_count or 0
         except _BROKER_ERRORS as exc:
             self._sample_channel = None
             raise RetryLater(f"cannot read queue depths: {exc}") from exc
