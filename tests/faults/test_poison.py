@@ -29,7 +29,7 @@ LETTERS = 100
 def _poison() -> list[OutgoingMessage]:
     """A message that is no raw document at all, and a raw document that is not XML."""
     broken = RawDocument(feed=FEED, upstream_id="kst-broken-1", format="kst-xml",
-                         fetched_at=datetime.now(UTC), body=b"<officiele-publicatie><metadata>")
+                         fetched_at=datetime.now(UTC), body=b"\x00\x01 not xml <<<")
     return [
         OutgoingMessage(body=b"\x00 not json", routing_key=FEED, message_id="poison-envelope",
                         headers={"x-kamerstroom-feed": FEED, "x-test-marker": "envelope"}),
