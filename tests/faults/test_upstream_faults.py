@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,10 +15,12 @@ from kamerstroom.feedserver import FeedServer
 from kamerstroom.receivers import wait_for
 from kamerstroom.runtime import Runtime
 from shared.config import Settings
+from shared.messaging import Topology
+from shared.messaging.rabbitmq import delete_topology
+from tests.faults.rabbitnode import free_port
 from tests.faults.support import DurableSubscriber, FlakyWebhook, report
 
-# The kst letters the local feed server replays (kamerstroom/feedserver/recordings).
-RECORDED = {"kst-24515-782", "kst-31839-1105", "kst-33009-173"}
+SOURCE = "officielebekendmakingen"
 FAULTS = ("500", "429", "garbage", "slow")
 SLOW_SECONDS = 2.0  # longer than the fetcher's request timeout in this test
 REQUEST_TIMEOUT = 0.5
@@ -98,20 +102,50 @@ async def upstream(feed_server: FeedServer) -> AsyncIterator[FaultyUpstream]:
     await proxy.stop()
 
 
-@pytest.mark.timeout(120)
+def _source_detail(runtime: Runtime) -> dict[str, Any]:
+    """The source's entry in the ``/readyz`` detail (last success, queued, ...)."""
+    detail: dict[str, Any] = runtime.server.readiness()[1]["fetcher.sources"]["detail"][SOURCE]
+    return detail
+
+
+async def _letters_of_a_healthy_feed(settings: Settings, feed_server: FeedServer,
+                                     namespace: str, tmp_path: Path) -> set[str]:
+    """The record ids the pipeline announces from the feed server when nothing fails."""
+    receiver = FlakyWebhook(free_port())
+    await receiver.start()
+    config = settings.model_copy(update={
+        "namespace": namespace, "sources": [SOURCE], "ob_sru_url": feed_server.sru_url,
+        "webhook_urls": [receiver.url], "data_dir": tmp_path / "control"})
+    runtime = Runtime.create(config, ("fetcher", "parser", "publisher"))
+    try:
+        await runtime.start()
+        await wait_for(lambda: _source_detail(runtime)["last_success"] is not None, timeout=30)
+        queued = int(_source_detail(runtime)["queued"])
+        await wait_for(lambda: len(receiver.tally.distinct_subjects) >= queued, timeout=30)
+    finally:
+        await runtime.stop()
+        await receiver.stop()
+        await delete_topology(settings.amqp_url, Topology(namespace))
+    return receiver.tally.distinct_subjects
+
+
+@pytest.mark.timeout(150)
 async def test_upstream_faults_do_not_crash_and_the_fetcher_recovers(
-        namespace: str, settings: Settings, upstream: FaultyUpstream,
-        webhook: FlakyWebhook, subscriber: DurableSubscriber) -> None:
+        namespace: str, settings: Settings, upstream: FaultyUpstream, feed_server: FeedServer,
+        webhook: FlakyWebhook, subscriber: DurableSubscriber, tmp_path: Path) -> None:
     """After 500, 429, garbage and a timeout the fetcher still polls and every letter arrives once."""
+    expected = await _letters_of_a_healthy_feed(settings, feed_server, f"{namespace}-control",
+                                                tmp_path)
     config = settings.model_copy(update={
         "namespace": namespace, "sources": ["officielebekendmakingen"],
         "ob_sru_url": f"{upstream.url}/sru", "poll_interval": POLL_INTERVAL,
+        "data_dir": tmp_path / "faulty",
         "request_timeout": REQUEST_TIMEOUT, "webhook_urls": [webhook.url]})
     runtime = Runtime.create(config, ("fetcher", "parser", "publisher"))
     await runtime.start()
     try:
-        await wait_for(lambda: RECORDED <= webhook.tally.distinct_subjects
-                       and RECORDED <= subscriber.tally.distinct_subjects, timeout=90)
+        await wait_for(lambda: expected <= webhook.tally.distinct_subjects
+                       and expected <= subscriber.tally.distinct_subjects, timeout=90)
         await asyncio.sleep(0.5)  # late duplicates, if any, arrive now
         async with aiohttp.ClientSession() as http, \
                 http.get(f"http://127.0.0.1:{runtime.server.port}/healthz") as alive:
@@ -119,9 +153,10 @@ async def test_upstream_faults_do_not_crash_and_the_fetcher_recovers(
         ready, checks = runtime.server.readiness()
     finally:
         await runtime.stop()
-    figures = report("upstream faults", sent=len(RECORDED), expected=RECORDED,
+    figures = report("upstream faults", sent=len(expected), expected=expected,
                      webhook=webhook.tally, queue=subscriber.tally, dead=0)
 
+    assert expected, "the healthy feed gave no letter to compare with"
     assert list(FAULTS) == upstream.served
     assert upstream.search_requests > len(FAULTS), "the fetcher stopped polling"
     assert _longest_pause_after_a_fault(upstream.search_times) > 2 * POLL_INTERVAL, (
