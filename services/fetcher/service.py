@@ -16,6 +16,7 @@ from services.fetcher.queueing import Queuer, Tally
 from services.fetcher.sources.base import PollContext, Source, Window
 from services.fetcher.start import dutch_today, resolve_start_date
 from services.fetcher.store import FetcherStore
+from shared import metrics
 from shared.errors import RetryLater, Unprocessable
 from shared.http import Check
 from shared.messaging import Broker
@@ -136,10 +137,12 @@ class FetcherService:
             state.last_error = str(exc)
             log.warning("poll failed", source=source.name, error=str(exc),
                         consecutive_failures=state.consecutive_failures)
+            metrics.mark_poll(source.name, ok=False, kind=type(exc).__name__)
         except Exception as exc:  # a bug in one source must not stop the others
             state.consecutive_failures += 1
             state.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("poll crashed", source=source.name)
+            metrics.mark_poll(source.name, ok=False, kind="crash")
         else:
             state.last_success = datetime.now(UTC)
             state.consecutive_failures = 0
@@ -147,7 +150,9 @@ class FetcherService:
             log.info("polled", source=source.name, queued=tally.queued,
                      unchanged=tally.unchanged, dead_lettered=tally.dead_lettered,
                      skipped=tally.skipped)
+            metrics.mark_poll(source.name, ok=True)
         finally:  # what was queued before a failure still counts
+            metrics.DOCUMENTS_FETCHED.labels(source=source.name).inc(tally.queued)
             state.queued += tally.queued
             state.dead_lettered += tally.dead_lettered
             for reason, count in tally.skipped.items():
