@@ -26,9 +26,9 @@ class Sizes:
 FULL = Sizes(pipeline_letters=5_000, latency_rate=50.0, latency_seconds=30.0, parser_letters=500,
              webhook_fanout_endpoints=1_000, webhook_stream_events=2_000,
              webhook_stream_endpoints=10, backfill_records=10_000)
-QUICK = Sizes(pipeline_letters=100, latency_rate=50.0, latency_seconds=2.0, parser_letters=30,
+QUICK = Sizes(pipeline_letters=100, latency_rate=50.0, latency_seconds=2.0, parser_letters=6,
               webhook_fanout_endpoints=20, webhook_stream_events=20, webhook_stream_endpoints=3,
-              backfill_records=100)
+              backfill_records=60)
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,20 @@ KST_FOLDERS = (
     ROOT / "kamerstroom" / "feedserver" / "recordings" / "officielebekendmakingen",
     ROOT / "tests" / "fixtures" / "real" / "koop-officiele-publicaties-xml",
 )
+# The project's constructed kst letter (real letter text in the kst letter structure): the
+# real recordings are moties, which the fetcher rightly skips as not letters.
+CONSTRUCTED_LETTERS = ROOT / "tests" / "fixtures" / "constructed"
 FEED = "officielebekendmakingen"
+# Kamerstuk types that are never a letter (the fetcher skips them; so does the benchmark).
+NOT_LETTERS = frozenset({"motie", "amendement", "verslag"})
 SRU_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 
 _ONDERNUMMER = re.compile(rb"(<ondernummer\b[^>]*>)\s*[^<]*(</ondernummer>)")
 _META_NUMBER = re.compile(rb'(<meta name="OVERHEIDop\.ondernummer" content=")[^"]*(")')
 _META_ID = re.compile(rb'(<meta name="DC\.identifier"[^>]*content=")[^"]*(")')
 _DOSSIER = re.compile(rb"<dossiernr>([^<]*)</dossiernr>")
+_META_DOSSIER = re.compile(rb'<meta name="OVERHEIDop\.dossiernummer" content="([^"]*)"')
+_TYPE = re.compile(rb'scheme="OVERHEIDop\.KamerstukTypen" content="([^"]*)"')
 _EXTERN = re.compile(rb'(<meta name="OVERHEIDop\.externMetadataRecord"[^>]*content=")[^"]*(")')
 # Every URL inside a benchmark document points here (a closed port on loopback); the local
 # feed replaces it with its own address when it serves the document. Nothing a benchmark
@@ -42,24 +49,40 @@ class Letter:
     body: bytes
 
 
-def real_kst_documents() -> list[bytes]:
-    """The real kst XML fixtures, in a stable order; raises if none are found."""
+def kst_documents() -> list[bytes]:
+    """The kst XML fixtures that are letters, in a stable order; raises if there are none.
+
+    The real recordings come first; a document whose declared Kamerstuk type is never a
+    letter (a motie) is left out, as the fetcher leaves it out.
+    """
+    paths: list[Path] = []
     for folder in KST_FOLDERS:
         paths = sorted(folder.glob("kst-*.xml"))
         if paths:
-            return [p.read_bytes() for p in paths]
-    raise FileNotFoundError(f"no kst-*.xml fixtures in {', '.join(map(str, KST_FOLDERS))}")
+            break
+    paths += sorted(CONSTRUCTED_LETTERS.glob("kst-letter-*.xml"))
+    documents = [body for body in (p.read_bytes() for p in paths) if is_letter(body)]
+    if not documents:
+        raise FileNotFoundError(f"no kst letters in {', '.join(map(str, KST_FOLDERS))} "
+                                f"or {CONSTRUCTED_LETTERS}")
+    return documents
+
+
+def is_letter(body: bytes) -> bool:
+    """False only for a declared Kamerstuk type that is never a letter."""
+    declared = _TYPE.search(body)
+    return declared is None or declared.group(1).decode().strip().lower() not in NOT_LETTERS
 
 
 def letters(count: int, *, offset: int = 0) -> list[Letter]:
-    """``count`` distinct letters cycling through the real fixtures (``offset`` shifts numbers)."""
-    originals = real_kst_documents()
+    """``count`` distinct letters cycling through the fixtures (``offset`` shifts numbers)."""
+    originals = kst_documents()
     return [vary(originals[i % len(originals)], 900_000 + offset + i) for i in range(count)]
 
 
 def vary(body: bytes, number: int) -> Letter:
     """The document with ondernummer ``number`` everywhere it names its own number."""
-    dossier_match = _DOSSIER.search(body)
+    dossier_match = _DOSSIER.search(body) or _META_DOSSIER.search(body)
     dossier = re.sub(rb"\s+", b"", dossier_match.group(1)).decode() if dossier_match else "0"
     identifier = f"kst-{dossier}-{number}"
     nr = str(number).encode()
