@@ -19,12 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small counts: proves the harness (<1 min)")
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
                         help=f"run only these scenarios ({', '.join(harness.SCENARIOS)})")
-    parser.add_argument("--out", type=Path, default=harness.RESULTS, help="folder for latest.json/.md")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for latest.json/.md (default bench/results, quick: bench/results/quick)")
     parser.add_argument("--label", default="", help="a line for the results' header")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="sample each system under test with py-spy into DIR (collapsed stacks)")
     args = parser.parse_args(argv)
     sut.profile_into(args.profile)
+    if args.out is None:
+        args.out = harness.QUICK_RESULTS if args.quick else harness.RESULTS
     try:
         results = asyncio.run(_until_signal(harness.run(args.only, quick=args.quick, out=args.out,
                                                         label=args.label)))

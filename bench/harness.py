@@ -23,6 +23,8 @@ SCENARIOS: dict[str, Scenario] = {
     "backfill": backfill.run,
 }
 RESULTS = Path(__file__).parent / "results"
+# Quick mode proves the harness; its figures must never replace a full run's committed files.
+QUICK_RESULTS = RESULTS / "quick"
 
 
 async def run(names: Sequence[str], *, quick: bool, out: Path = RESULTS,
