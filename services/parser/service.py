@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import structlog
 from pydantic import ValidationError
 
 from services.parser.parse import parse_raw
+from shared import metrics, tracing
 from shared.errors import Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Delivery, OutgoingMessage
@@ -27,6 +31,9 @@ class ParserService:
         self._broker = broker
         self._prefetch = prefetch
         self.running = False
+        # Parsing is CPU work (a long PDF takes tens of ms, a hostile 10 MB file seconds):
+        # it runs off the event loop so heartbeats, acks and the other services keep going.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
     async def start(self) -> None:
         await self._broker.consume(self._broker.topology.parser_queue, self.handle,
@@ -36,11 +43,15 @@ class ParserService:
     async def stop(self) -> None:
         self.running = False
         await self._broker.cancel_consumers()
+        self._executor.shutdown(wait=True)
 
     async def handle(self, delivery: Delivery) -> None:
         """Parse one raw message and publish the result; ``Unprocessable`` dead-letters it."""
         raw = _decode(delivery.body)
-        normalised = self.normalise(raw)
+        loop = asyncio.get_running_loop()
+        normalised = await loop.run_in_executor(self._executor, self.normalise, raw)
+        if normalised.record is not None:
+            tracing.bind(correlation_id=normalised.record.id)
         await self._broker.publish(self._broker.topology.normalised, OutgoingMessage(
             body=normalised.model_dump_json().encode(), routing_key=raw.feed,
             message_id=delivery.message_id, headers=dict(delivery.headers),
@@ -48,10 +59,17 @@ class ParserService:
 
     @staticmethod
     def normalise(raw: RawDocument) -> NormalisedDocument:
-        """The normalised message for one raw document."""
+        """The normalised message for one raw document; counts the outcome per format."""
         if raw.withdrawn:
             return NormalisedDocument(withdrawn_source=raw.source, replay=raw.replay)
-        record = parse_raw(raw)
+        fmt = raw.format or "detected"
+        try:
+            record = parse_raw(raw)
+        except Unprocessable:
+            metrics.PARSE_RESULTS.labels(format=fmt, outcome="unprocessable").inc()
+            raise
+        outcome = "warning" if record.warnings else "ok"
+        metrics.PARSE_RESULTS.labels(format=fmt, outcome=outcome).inc()
         log.info("parsed", correlation_id=record.id, feed=raw.feed, warnings=len(record.warnings))
         return NormalisedDocument(record=record, replay=raw.replay)
 

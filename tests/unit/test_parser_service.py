@@ -1,0 +1,63 @@
+"""The parser service: raw message in, normalised record out, outcome counted per format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prometheus_client import REGISTRY
+
+from services.parser.service import ParserService
+from shared.messaging import OutgoingMessage
+from shared.messaging.memory import MemoryBroker
+from shared.messaging.topology import REASON_HEADER
+from shared.schema import NormalisedDocument, RawDocument
+
+KST = Path(__file__).parents[1] / "fixtures/real/koop-officiele-publicaties-xml"
+
+
+def _count(outcome: str) -> float:
+    labels = {"format": "kst-xml", "outcome": outcome}
+    return REGISTRY.get_sample_value("kamerstroom_parse_results_total", labels) or 0.0
+
+
+def _raw(body: bytes) -> OutgoingMessage:
+    raw = RawDocument(feed="officielebekendmakingen", upstream_id="kst-31839-1105",
+                      fetched_at=datetime(2025, 10, 2, tzinfo=UTC), format="kst-xml", body=body)
+    return OutgoingMessage(raw.model_dump_json().encode(), "officielebekendmakingen",
+                           message_id="m-1")
+
+
+async def _run(body: bytes) -> MemoryBroker:
+    broker = MemoryBroker()
+    await broker.connect()
+    service = ParserService(broker, prefetch=1)
+    await service.start()
+    await broker.publish(broker.topology.raw, _raw(body))
+    await broker.drain()
+    await service.stop()
+    return broker
+
+
+async def test_a_kst_document_is_published_normalised_and_counted() -> None:
+    """A real kst XML becomes one normalised record with the raw message's id, counted ok."""
+    before = _count("ok") + _count("warning")
+    broker = await _run((KST / "kst-31839-1105-motie-full-metadata.xml").read_bytes())
+    out = [m for exchange, m in broker.published if exchange == broker.topology.normalised]
+    assert 1 == len(out)
+    assert "m-1" == out[0].message_id
+    record = NormalisedDocument.model_validate_json(out[0].body).record
+    assert record is not None
+    assert "kst-31839-1105" == record.id
+    assert before + 1 == _count("ok") + _count("warning")
+
+
+async def test_a_truncated_document_is_dead_lettered_and_counted() -> None:
+    """A kst XML cut off before any text goes to the dead queue with its reason, counted."""
+    before = _count("unprocessable")
+    broker = await _run(b"<officiele-publicatie><kamerstuk>")
+    dead = broker.queues[broker.topology.dead_queue]
+    assert 1 == dead.qsize()
+    _, message = dead.get_nowait()
+    assert "empty-body" == message.headers[REASON_HEADER]
+    assert before + 1 == _count("unprocessable")
