@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from shared.schema import Footnote
 
@@ -71,12 +72,30 @@ def remove_markers(text: str, numbers: list[str]) -> tuple[str, int]:
 
 
 def _marker(text: str, number: str, position: int) -> tuple[int, int] | None:
+    """The first marker of ``number`` at or after ``position``: (start, end) of what to cut.
+
+    Only where ``number`` occurs can a marker start (attached) or a space before it
+    (spaced), so the patterns are tried there alone: searching with them would test
+    their lookbehinds at every character of the paragraph.
+    """
+    attached, spaced = _marker_patterns(number)
+    index = text.find(number, position)
+    while index >= 0:
+        if index - 1 >= position:
+            found = spaced.match(text, index - 1)
+            if found:
+                return found.start(), found.end()
+        found = attached.match(text, index)
+        if found:
+            return found.start(), found.end()
+        index = text.find(number, index + 1)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _marker_patterns(number: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     attached = re.compile(
         rf"(?:(?<=[^\W\d_)”’])|(?<=[^\W\d_]\.)|(?<=\)\.)){number}(?=[\s.,;:)”]|$)"
     )
     spaced = re.compile(rf"(?<=[^\W\d_]) {number}(?=[.,;:)])")
-    found = [m for m in (attached.search(text, position), spaced.search(text, position)) if m]
-    if not found:
-        return None
-    first = min(found, key=lambda m: m.start())
-    return first.start(), first.end()
+    return attached, spaced

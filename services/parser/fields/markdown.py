@@ -17,9 +17,12 @@ def to_lines(text: str) -> list[str]:
     """Lines of plain text; lines that were markdown headings start with ``HEADING_MARK``."""
     lines: list[str] = []
     for raw in text.replace(HEADING_MARK, "").splitlines():
-        match = _HEADING.match(raw)
+        match = _HEADING.match(raw) if "#" in raw else None
         line = match[1] if match else raw
-        line = _STRAY.sub("", _EMPHASIS.sub(r"\2", _LINK.sub(r"\1", line))).strip()
+        # Every pattern needs a '[', '*' or '_': most lines (PDF text) have none to unwrap.
+        if "*" in line or "[" in line or "_" in line:
+            line = _STRAY.sub("", _EMPHASIS.sub(r"\2", _LINK.sub(r"\1", line)))
+        line = line.strip()
         if match and line:
             line = HEADING_MARK + line
         lines.append(line.replace("\uf0b7", "•"))
