@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from services.parser.fields.markdown import HEADING_MARK
 from shared.schema import Section
 
-_END = re.compile(r"[.!?:;]['’”)]?$")
+_STOPS = ".!?:;"
+_CLOSERS = "'’”)"
 _BULLET = re.compile(r"^(?:[-•\uf0b7▪●◦*]\s|\d{1,2}[.):]\s|[a-z][.)]\s)")
 _CONJUNCTIONS = {"en", "of", "tot", "als", "dan"}
 # A line ending in one of these runs on into the next: it is no heading.
@@ -48,34 +49,58 @@ def _from_printed(lines: list[str]) -> list[Block]:
     blocks: list[Block] = []
     current: list[str] = []
     texts = [line.strip() for line in lines]
+    ends = [_ends_sentence(text) for text in texts]  # once per line, not per use
+    following = _following_texts(texts)
+    current_ended = False  # whether current[-1] ends a sentence
     for index, text in enumerate(texts):
         if not text:
             continue
-        previous_ended = not current or bool(_END.search(current[-1]))
-        nxt = _next_text(texts, index)
-        if text.startswith(HEADING_MARK) or (previous_ended and _looks_like_heading(text, nxt)):
+        previous_ended = not current or current_ended
+        if text.startswith(HEADING_MARK) or (
+            previous_ended and _looks_like_heading(text, following[index], ends[index])
+        ):
             _flush(blocks, current)
             blocks.append(Block(text.lstrip(HEADING_MARK), heading=True))
             continue
         if current and _BULLET.match(text):
             _flush(blocks, current)
         current.append(text)
-        if _END.search(text) and len(text) < _WRAP:
+        current_ended = ends[index]
+        if current_ended and len(text) < _WRAP:
             _flush(blocks, current)
     _flush(blocks, current)
     return _join_page_breaks(blocks)
 
 
-def _next_text(texts: list[str], index: int) -> str:
-    for text in texts[index + 1 : index + 4]:
-        if text:
-            return text
-    return ""
+def _ends_sentence(text: str) -> bool:
+    """A stop, perhaps followed by a quote or bracket, at the end (or before a final newline).
+
+    What ``re.search(r"[.!?:;]['’”)]?$", text)`` says, without trying the pattern at every
+    character of the line.
+    """
+    for end in (text, text[:-1]) if text.endswith("\n") else (text,):
+        if end[-1:] and (end[-1] in _STOPS or (end[-1] in _CLOSERS and end[-2:-1] != ""
+                                                and end[-2] in _STOPS)):
+            return True
+    return False
 
 
-def _looks_like_heading(text: str, nxt: str) -> bool:
-    """A short line that ends no sentence, after a finished paragraph, before a capital."""
-    if len(text) > 70 or _END.search(text) or text.endswith(",") or not nxt:
+def _following_texts(texts: list[str]) -> list[str]:
+    """For each line, the first non-empty line among the three after it ('' if none)."""
+    following = [""] * len(texts)
+    nearest = len(texts) + 3  # the nearest non-empty line after ``index`` (none yet)
+    for index in range(len(texts) - 1, -1, -1):
+        if nearest - index <= 3:
+            following[index] = texts[nearest]
+        if texts[index]:
+            nearest = index
+    return following
+
+
+def _looks_like_heading(text: str, nxt: str, ends: bool) -> bool:
+    """A short line that ends no sentence (``ends``), after a finished paragraph, before a
+    capital."""
+    if len(text) > 70 or ends or text.endswith(",") or not nxt:
         return False
     words = text.split()
     if words[-1].lower() in _RUNS_ON or words[0].lower() in _OPENS_CLAUSE:
@@ -132,7 +157,7 @@ def _join_page_breaks(blocks: list[Block]) -> list[Block]:
         last = groups[-1] if groups else None
         if (
             last is not None and not last[0] and not block.heading
-            and not _END.search(last[1][-1]) and not _BULLET.match(block.text)
+            and not _ends_sentence(last[1][-1]) and not _BULLET.match(block.text)
             and not last[1][-1].endswith(",")
         ):
             last[1].append(block.text)
