@@ -116,8 +116,11 @@ def strip_sidebar(lines: list[str], headers: set[str]) -> list[str]:
         if not text:
             kept.append(line)
             continue
-        sidebar_line = _sidebar_line(text, headers, in_sidebar)
-        if sidebar_line:
+        # Most lines are running text: ruled out here without the call below.
+        if not (in_sidebar or text in headers or "@" in text or _SIDEBAR_HINT.match(text)):
+            kept.append(line)
+            continue
+        if _sidebar_line(text, headers, in_sidebar):
             in_sidebar = True
             skip_value = is_label(text)
             continue

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from services.parser.fields.markdown import HEADING_MARK
 from shared.schema import Section
 
-_STOPS = ".!?:;"
-_CLOSERS = "'’”)"
+_STOPS = frozenset(".!?:;")
+_STOP_CLOSERS = frozenset(stop + closer for stop in _STOPS for closer in "'’”)")
 _BULLET = re.compile(r"^(?:[-•\uf0b7▪●◦*]\s|\d{1,2}[.):]\s|[a-z][.)]\s)")
 _CONJUNCTIONS = {"en", "of", "tot", "als", "dan"}
 # A line ending in one of these runs on into the next: it is no heading.
@@ -78,11 +78,9 @@ def _ends_sentence(text: str) -> bool:
     What ``re.search(r"[.!?:;]['’”)]?$", text)`` says, without trying the pattern at every
     character of the line.
     """
-    for end in (text, text[:-1]) if text.endswith("\n") else (text,):
-        if end[-1:] and (end[-1] in _STOPS or (end[-1] in _CLOSERS and end[-2:-1] != ""
-                                                and end[-2] in _STOPS)):
-            return True
-    return False
+    if text[-1:] in _STOPS or text[-2:] in _STOP_CLOSERS:
+        return True
+    return text[-1:] == "\n" and (text[-2:-1] in _STOPS or text[-3:-1] in _STOP_CLOSERS)
 
 
 def _following_texts(texts: list[str]) -> list[str]:
@@ -139,6 +137,12 @@ def join_lines(parts: list[str]) -> str:
     'milieu-' before 'en' keeps its space: that hyphen stands for a left-out word part.
     Linear in the total length, however many lines.
     """
+    if len(parts) == 1:
+        return parts[0]
+    joined = "\n".join(parts)
+    # No part ends in a hyphen (and none holds a newline): nothing to glue, all spaces.
+    if "-\n" not in joined and joined.count("\n") == len(parts) - 1:
+        return joined.replace("\n", " ")
     pieces: list[str] = []
     previous = ""
     for part in parts:

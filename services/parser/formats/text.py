@@ -6,6 +6,8 @@ input into text and hand it here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from services.parser.draft import Draft
 from services.parser.fields import (
     body,
@@ -89,8 +91,8 @@ def _signature(lines: list[str]) -> tuple[tuple[int, int] | None, list[Signatory
 
 def _closing_index(lines: list[str]) -> int | None:
     """The closing formula ('Hoogachtend,'), or else the last role line near the end."""
-    for index, line in enumerate(lines):
-        if line.strip().lower().rstrip(",").startswith(signatories.CLOSINGS):
+    for index in _closing_candidates(lines):
+        if lines[index].strip().lower().rstrip(",").startswith(signatories.CLOSINGS):
             return index
     tail = max(0, len(lines) - 12)
     for index in range(len(lines) - 1, tail - 1, -1):
@@ -99,6 +101,23 @@ def _closing_index(lines: list[str]) -> int | None:
             has_name_before = before >= 0 and signatories.is_name(lines[before])
             return before if has_name_before and not _is_paragraph(lines, before) else index
     return None
+
+
+def _closing_candidates(lines: list[str]) -> Iterable[int]:
+    """Indexes of the lines that hold a closing formula in lower case, in order: every line
+    that starts with one is among them, found by one search per formula, not per line."""
+    joined = "\n".join(lines)
+    lowered = joined.lower()
+    # Offsets only map to lines when no line holds a newline and lower() kept every length.
+    if joined.count("\n") != len(lines) - 1 or len(lowered) != len(joined):
+        return range(len(lines))
+    offsets: set[int] = set()
+    for closing in signatories.CLOSINGS:
+        at = lowered.find(closing)
+        while at >= 0:
+            offsets.add(at)
+            at = lowered.find(closing, at + 1)
+    return sorted({joined.count("\n", 0, at) for at in offsets})
 
 
 def _is_paragraph(lines: list[str], index: int) -> bool:
