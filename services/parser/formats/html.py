@@ -6,6 +6,9 @@ and styles are dropped. The text reader does the rest.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import cast
+
 import lxml.html
 from lxml import etree
 
@@ -17,6 +20,7 @@ from shared.errors import Unprocessable
 _DROP = ("script", "style", "nav", "header", "footer", "noscript", "form", "head")
 _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section",
            "article", "blockquote", "dd", "dt", "table", "ul", "ol"}
+_INNER_BLOCKS = _BLOCKS - {"br"}  # a block holding one of these is no innermost block
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -72,10 +76,14 @@ def _walk(element: etree._Element, blocks: list[str]) -> None:
     for node in element.iter():
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in _BLOCKS and not any(
-            isinstance(child.tag, str) and child.tag in _BLOCKS - {"br"} for child in node
+            isinstance(child.tag, str) and child.tag in _INNER_BLOCKS for child in node
         ):
-            raw = "".join(str(part) for part in node.itertext())
-            text = "\n".join(" ".join(line.split()) for line in raw.split("\n") if line.strip())
+            raw = "".join(cast("Iterator[str]", node.itertext()))  # an HTML tree's text is str
+            if "\n" in raw:
+                text = "\n".join(" ".join(line.split()) for line in raw.split("\n")
+                                  if line.strip())
+            else:  # one line: the same, without splitting into lines first
+                text = " ".join(raw.split())
             if text:
                 blocks.append(f"### {text}" if tag in _HEADINGS else text)
 

@@ -6,7 +6,7 @@ input into text and hand it here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from services.parser.draft import Draft
 from services.parser.fields import (
@@ -57,7 +57,10 @@ def parse_text(text: str) -> Draft:
 def _ministry(lines: list[str], body_start: int) -> Ministry | None:
     """From the letterhead ('Ministerie van' + the next lines) or a kst title ('BRIEF VAN DE
     MINISTER VAN …'), else from a web address."""
-    for index, line in enumerate(lines):
+    candidates = sorted({*_lines_holding(lines, ("ministerie van",), str.lower),
+                         *_lines_holding(lines, ("BRIEF VAN DE",), str.upper)})
+    for index in candidates:
+        line = lines[index]
         if body.is_ministry_line(line) or line.upper().startswith("BRIEF VAN DE"):
             found = ministries.from_portfolio(" ".join(lines[index : index + 3]))
             if found is not None:
@@ -105,18 +108,28 @@ def _closing_index(lines: list[str]) -> int | None:
 
 def _closing_candidates(lines: list[str]) -> Iterable[int]:
     """Indexes of the lines that hold a closing formula in lower case, in order: every line
-    that starts with one is among them, found by one search per formula, not per line."""
+    that starts with one is among them."""
+    return _lines_holding(lines, signatories.CLOSINGS, str.lower)
+
+
+def _lines_holding(lines: list[str], words: tuple[str, ...],
+                   case: Callable[[str], str]) -> Iterable[int]:
+    """Indexes of the lines whose ``case``-mapped text holds one of ``words``, in order.
+
+    One search per word over the whole letter instead of a call per line; when offsets in
+    the mapped text cannot be traced back to lines (a line holds a newline, or the mapping
+    changed a length), every index is returned.
+    """
     joined = "\n".join(lines)
-    lowered = joined.lower()
-    # Offsets only map to lines when no line holds a newline and lower() kept every length.
-    if joined.count("\n") != len(lines) - 1 or len(lowered) != len(joined):
+    mapped = case(joined)
+    if joined.count("\n") != len(lines) - 1 or len(mapped) != len(joined):
         return range(len(lines))
     offsets: set[int] = set()
-    for closing in signatories.CLOSINGS:
-        at = lowered.find(closing)
+    for word in words:
+        at = mapped.find(word)
         while at >= 0:
             offsets.add(at)
-            at = lowered.find(closing, at + 1)
+            at = mapped.find(word, at + 1)
     return sorted({joined.count("\n", 0, at) for at in offsets})
 
 
