@@ -15,6 +15,7 @@ import posixpath
 import zipfile
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import docx
 from lxml import etree
@@ -37,6 +38,7 @@ _WORD_MAIN = ("application/vnd.openxmlformats-officedocument.wordprocessingml.do
 _PART_LIMIT = 20 * 1024 * 1024  # a zip entry's unpacked size; guards against zip bombs
 _ON = ("1", "true", "on")
 # A run's inner content and its text (python-docx's CT_R.text); w:br depends on its type.
+_T, _BR, _BR_TYPE = f"{_W}t", f"{_W}br", f"{_W}type"
 _RUN_TEXT = {f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-", f"{_W}ptab": "\t", f"{_W}tab": "\t"}
 
 
@@ -125,26 +127,28 @@ def _text(package: _Package) -> str:
     return "\n\n".join(blocks)
 
 
+_NS = {"w": _W[1:-1]}
+_STYLE_ID = etree.XPath("w:pPr/w:pStyle/@w:val", namespaces=_NS)
+# A paragraph's run content, in document order: its runs' children and its hyperlinks'.
+_RUN_CONTENT = etree.XPath("w:r/* | w:hyperlink/w:r/*", namespaces=_NS)
+
+
 def _style_id(p: etree._Element) -> str | None:
-    found = p.find(f"{_W}pPr/{_W}pStyle")
-    return found.get(f"{_W}val") if found is not None else None
+    found = cast("list[str]", _STYLE_ID(p))  # an attribute path: a list of strings
+    return str(found[0]) if found else None
 
 
 def _paragraph_text(p: etree._Element) -> str:
     """python-docx's ``Paragraph.text``: the runs and hyperlinked runs, in order."""
     parts: list[str] = []
-    for child in p.iterchildren(f"{_W}r", f"{_W}hyperlink"):
-        runs = [child] if child.tag == f"{_W}r" else child.iterchildren(f"{_W}r")
-        for run in runs:
-            for item in run:
-                tag = item.tag
-                if tag == f"{_W}t":
-                    parts.append(item.text or "")
-                elif tag == f"{_W}br":
-                    parts.append("\n" if item.get(f"{_W}type", "textWrapping")
-                                 == "textWrapping" else "")
-                elif isinstance(tag, str) and tag in _RUN_TEXT:
-                    parts.append(_RUN_TEXT[tag])
+    for item in cast("list[etree._Element]", _RUN_CONTENT(p)):  # an element path
+        tag = item.tag
+        if tag == _T:
+            parts.append(item.text or "")
+        elif tag == _BR:
+            parts.append("\n" if item.get(_BR_TYPE, "textWrapping") == "textWrapping" else "")
+        elif isinstance(tag, str) and tag in _RUN_TEXT:
+            parts.append(_RUN_TEXT[tag])
     return "".join(parts)
 
 
