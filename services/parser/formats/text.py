@@ -6,8 +6,6 @@ input into text and hand it here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from services.parser.draft import Draft
 from services.parser.fields import (
     body,
@@ -54,13 +52,15 @@ def parse_text(text: str) -> Draft:
     return draft
 
 
+# The first letters of the closings, either case: no other character lowers to an ASCII letter.
+_CLOSING_FIRST = frozenset(c for closing in signatories.CLOSINGS for c in (closing[0],
+                                                                           closing[0].upper()))
+
+
 def _ministry(lines: list[str], body_start: int) -> Ministry | None:
     """From the letterhead ('Ministerie van' + the next lines) or a kst title ('BRIEF VAN DE
     MINISTER VAN …'), else from a web address."""
-    candidates = sorted({*_lines_holding(lines, ("ministerie van",), str.lower),
-                         *_lines_holding(lines, ("BRIEF VAN DE",), str.upper)})
-    for index in candidates:
-        line = lines[index]
+    for index, line in enumerate(lines):  # the letterhead is near the top: stops early
         if body.is_ministry_line(line) or line.upper().startswith("BRIEF VAN DE"):
             found = ministries.from_portfolio(" ".join(lines[index : index + 3]))
             if found is not None:
@@ -94,8 +94,10 @@ def _signature(lines: list[str]) -> tuple[tuple[int, int] | None, list[Signatory
 
 def _closing_index(lines: list[str]) -> int | None:
     """The closing formula ('Hoogachtend,'), or else the last role line near the end."""
-    for index in _closing_candidates(lines):
-        if lines[index].strip().lower().rstrip(",").startswith(signatories.CLOSINGS):
+    for index, line in enumerate(lines):
+        # A line that cannot start with a closing is passed over without lower().
+        if line.lstrip()[:1] in _CLOSING_FIRST and (
+                line.strip().lower().rstrip(",").startswith(signatories.CLOSINGS)):
             return index
     tail = max(0, len(lines) - 12)
     for index in range(len(lines) - 1, tail - 1, -1):
@@ -104,33 +106,6 @@ def _closing_index(lines: list[str]) -> int | None:
             has_name_before = before >= 0 and signatories.is_name(lines[before])
             return before if has_name_before and not _is_paragraph(lines, before) else index
     return None
-
-
-def _closing_candidates(lines: list[str]) -> Iterable[int]:
-    """Indexes of the lines that hold a closing formula in lower case, in order: every line
-    that starts with one is among them."""
-    return _lines_holding(lines, signatories.CLOSINGS, str.lower)
-
-
-def _lines_holding(lines: list[str], words: tuple[str, ...],
-                   case: Callable[[str], str]) -> Iterable[int]:
-    """Indexes of the lines whose ``case``-mapped text holds one of ``words``, in order.
-
-    One search per word over the whole letter instead of a call per line; when offsets in
-    the mapped text cannot be traced back to lines (a line holds a newline, or the mapping
-    changed a length), every index is returned.
-    """
-    joined = "\n".join(lines)
-    mapped = case(joined)
-    if joined.count("\n") != len(lines) - 1 or len(mapped) != len(joined):
-        return range(len(lines))
-    offsets: set[int] = set()
-    for word in words:
-        at = mapped.find(word)
-        while at >= 0:
-            offsets.add(at)
-            at = mapped.find(word, at + 1)
-    return sorted({joined.count("\n", 0, at) for at in offsets})
 
 
 def _is_paragraph(lines: list[str], index: int) -> bool:
