@@ -36,7 +36,6 @@ _BOILERPLATE = re.compile(
 # Cheap tests that rule a pattern out before it runs. Each is a superset of what the
 # pattern can match, case-insensitive equivalents included (none of these letters has
 # one outside ASCII; 'i' and 'k' have, and are listed).
-_BOILERPLATE_WORDS = ("beantwoord", "pondent")  # in every match, in lower case
 _ADDRESS_FIRST = frozenset("PTFEWHMptfewhm")
 _LABEL_FIRST = frozenset("OUKBCIDoukbcid\u0130\u0131\u212a")
 
@@ -53,10 +52,41 @@ _SIDEBAR_HINT = re.compile(
 
 def remove_boilerplate(text: str) -> str:
     """``text`` without the standard 'Bij beantwoording … vermelden.' style sentences."""
+    starts = _boilerplate_starts(text)
+    if starts is None:
+        return _BOILERPLATE.sub("", text)
+    kept: list[str] = []
+    position = 0
+    for start in starts:  # what sub() removes, matching only where a sentence can start
+        if start < position:
+            continue
+        found = _BOILERPLATE.match(text, start)
+        if found:
+            kept.append(text[position:start])
+            position = found.end()
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+def _boilerplate_starts(text: str) -> list[int] | None:
+    """Every index where a boilerplate sentence can start, in order (``None``: unknown).
+
+    The case-insensitive pattern, searched, is tried at every character of the letter.
+    Each match holds 'beantwoord' 4-8 characters after its start ('Bij' and 1-5 spaces) or
+    'pondent' 6 after it ('Corres'); none of their letters has a case-insensitive match
+    outside ASCII, so they are in the lowered text, at the same index when lower() kept
+    the length.
+    """
     lowered = text.lower()
-    if not any(word in lowered for word in _BOILERPLATE_WORDS):
-        return text  # the case-insensitive pattern would be tried at every character
-    return _BOILERPLATE.sub("", text)
+    if len(lowered) != len(text):
+        return None
+    starts: set[int] = set()
+    for word, offsets in (("beantwoord", range(4, 9)), ("pondent", (6,))):
+        at = lowered.find(word)
+        while at >= 0:
+            starts.update(at - offset for offset in offsets if at >= offset)
+            at = lowered.find(word, at + 1)
+    return sorted(starts)
 
 
 def is_page_footer(line: str) -> bool:

@@ -57,10 +57,17 @@ _CLOSING_FIRST = frozenset(c for closing in signatories.CLOSINGS for c in (closi
                                                                            closing[0].upper()))
 
 
+_MINISTRY_FIRST = frozenset("mMbB")  # 'Ministerie van …', 'BRIEF VAN DE …'
+
+
 def _ministry(lines: list[str], body_start: int) -> Ministry | None:
     """From the letterhead ('Ministerie van' + the next lines) or a kst title ('BRIEF VAN DE
     MINISTER VAN …'), else from a web address."""
-    for index, line in enumerate(lines):  # the letterhead is near the top: stops early
+    for index, line in enumerate(lines):
+        # Only 'm'/'M' lower() to 'm' and only 'b'/'B' upper() to 'B': other lines are
+        # passed over without strip()/lower()/upper().
+        if line[:1] not in _MINISTRY_FIRST and line.lstrip()[:1] not in _MINISTRY_FIRST:
+            continue
         if body.is_ministry_line(line) or line.upper().startswith("BRIEF VAN DE"):
             found = ministries.from_portfolio(" ".join(lines[index : index + 3]))
             if found is not None:
