@@ -25,6 +25,7 @@ _RUNS_ON = {
 }
 _OPENS_CLAUSE = {"omdat", "als", "dat", "doordat", "wanneer", "waarbij", "zodat", "terwijl",
                  "maar", "en", "of"}
+_BULLET_ENDS = frozenset(".):")
 _NUMBERED = re.compile(r"^\d{1,2}\.\s")
 _WRAP = 75  # printed lines are ~80 characters; a shorter one that ends a sentence ends a paragraph
 
@@ -55,21 +56,28 @@ def _from_printed(lines: list[str]) -> list[Block]:
     for index, text in enumerate(texts):
         if not text:
             continue
-        previous_ended = not current or current_ended
-        if text.startswith(HEADING_MARK) or (
-            previous_ended and _looks_like_heading(text, following[index], ends[index])
+        if text[0] == HEADING_MARK or (
+            (not current or current_ended)
+            and _looks_like_heading(text, following[index], ends[index])
         ):
             _flush(blocks, current)
             blocks.append(Block(text.lstrip(HEADING_MARK), heading=True))
             continue
-        if current and _BULLET.match(text):
+        if current and _may_be_bullet(text) and _BULLET.match(text):
             _flush(blocks, current)
         current.append(text)
         current_ended = ends[index]
         if current_ended and len(text) < _WRAP:
-            _flush(blocks, current)
+            blocks.append(Block(join_lines(current)))
+            current = []
     _flush(blocks, current)
     return _join_page_breaks(blocks)
+
+
+def _may_be_bullet(text: str) -> bool:
+    """Whether ``_BULLET`` can match: its marks are followed by whitespace within three
+    characters, or are a number or letter followed by '.', ')' or ':'."""
+    return text[1:2].isspace() or text[1:2] in _BULLET_ENDS or text[2:3] in _BULLET_ENDS
 
 
 def _ends_sentence(text: str) -> bool:
