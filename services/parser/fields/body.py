@@ -91,6 +91,9 @@ def _boilerplate_starts(text: str) -> list[int] | None:
 
 def is_page_footer(line: str) -> bool:
     """'Pagina 1 van 8' (also as extracted: 'P agina 1 van 7')."""
+    first = line[:1]
+    if first not in ("P", "p") and not first.isspace():
+        return False  # the common case, decided without strip()
     text = line.strip()
     return text[:1] in ("P", "p") and bool(_FOOTER.match(text))
 
