@@ -1,18 +1,28 @@
 """Webhook delivery: fan-out, signed POSTs, retries through RabbitMQ, per-endpoint isolation.
 
-Each (event, endpoint) pair is a delivery row and a job message ``{"delivery_id", "attempt"}``
-on ``<ns>.deliveries``. Outcomes of an attempt:
+Each (event, endpoint) pair is a delivery row. The first attempt is made straight from the
+fan-out, in a task per delivery, while the event handler moves on; every later attempt is a
+job message ``{"delivery_id", "attempt"}`` on ``<ns>.deliveries``, waiting in a
+``<ns>.retry.<seconds>`` queue first. Outcomes of an attempt:
 
-- any 2xx: ``succeeded``;
+- any 2xx: ``succeeded`` (recorded in batches, see ``outcomes.SuccessLog``);
 - 410 Gone: ``failed`` and the endpoint is disabled;
 - a refused URL (SSRF guard): ``failed``, not retried;
 - anything else (other status, timeout, connection error): the next attempt waits in a
-  ``<ns>.retry.<seconds>`` queue; after the last one the delivery is ``failed`` (listed and
-  replayable). An endpoint without a single success for ``disable_after`` is disabled.
+  retry queue; after the last one the delivery is ``failed`` (listed and replayable). An
+  endpoint without a single success for ``disable_after`` is disabled.
 
-Isolation: at most ``concurrency`` attempts run per endpoint; a job for an endpoint at its
-limit goes back through the short busy queue instead of waiting, so a slow endpoint never
-holds the consumer's prefetch and never delays the others. Ordering is best effort.
+Nothing is lost across a crash: a row is written (``queued = 0``) before its first attempt
+starts and is marked ``queued`` only once a job for it is confirmed by the broker, so at
+start every pending, unqueued row is handed to the queue (a delivery whose success was not
+yet recorded goes out again, with the same ``webhook-id``).
+
+Isolation: at most ``concurrency`` attempts run per endpoint, each endpoint has its own
+bounded backlog of first attempts waiting for a slot, and an endpoint whose last attempt
+failed, or whose backlog is full, gets its new deliveries through the queue instead. A job
+from the queue waits for a slot only while few others do; else it goes back through the
+short busy queue, so a slow endpoint never holds the consumer's prefetch and never delays
+the others. Ordering is best effort.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.publisher.inflight import InFlight
 from services.publisher.metrics import ENDPOINTS_DISABLED, WEBHOOK_ATTEMPTS, WEBHOOK_FAILED
+from services.publisher.webhooks.outcomes import SuccessLog
 from services.publisher.webhooks.registry import (
     RESPONSE_EXCERPT_BYTES,
     Attempt,
@@ -56,6 +67,20 @@ log = structlog.get_logger(__name__)
 MAX_PAYLOAD_BYTES = 512 * 1024
 TRUNCATED_WARNING = "payload-truncated: body_text, sections and footnotes left out; see urls"
 TEST_EVENT_TYPE = "nl.kamerstroom.webhook.test"
+# First attempts waiting in memory for a slot: per endpoint, and in all. Beyond these a new
+# delivery goes through the queue; together they bound the memory a slow endpoint can hold.
+DIRECT_BACKLOG = 512
+DIRECT_MAX = 8192
+
+
+@dataclass
+class Lane:
+    """One endpoint's share of the sender: its concurrency limit and who is waiting for it."""
+
+    limit: asyncio.Semaphore
+    direct_waiting: int = 0
+    queued_waiting: int = 0
+    failing: bool = False  # the last attempt failed: send through the queue until one succeeds
 
 
 class Job(BaseModel):
@@ -84,9 +109,13 @@ class Dispatcher:
         self._broker = broker
         self._registry = registry
         self._config = config
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._lanes: dict[str, Lane] = {}
         self._session: aiohttp.ClientSession | None = None
         self._in_flight = InFlight()
+        self._successes = SuccessLog(registry)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._direct = 0
+        self._closing = False
 
     @property
     def _topology(self) -> Topology:
@@ -97,14 +126,29 @@ class Dispatcher:
         connector = aiohttp.TCPConnector(resolver=GuardedResolver(allow_private=self._config.allow_private))
         self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT})
         await self._broker.declare_retry_queues(self._config.policy.ladder)
+        left = self._registry.unqueued()
+        if left:  # first attempts the previous process did not finish
+            await self._hand_over(left)
+            log.info("queued deliveries left unsent by the previous process", count=len(left))
         await self._broker.consume(self._topology.deliveries_queue, self.handle,
                                    prefetch=self._config.prefetch)
 
     async def drain(self) -> None:
-        """Wait until no attempt is in flight (call after the consumer was cancelled)."""
+        """Wait until no attempt is in flight (call after the consumer was cancelled).
+
+        First attempts still waiting for a slot are not made: their rows stay unqueued and
+        the next start hands them to the queue.
+        """
+        self._closing = True
         await self._in_flight.drained()
 
     async def close(self) -> None:
+        self._closing = True
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._successes.flush()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -112,16 +156,72 @@ class Dispatcher:
     # -- queueing ---------------------------------------------------------------------
 
     async def fan_out(self, event: CloudEvent) -> int:
-        """Queue a delivery of ``event`` to every enabled endpoint whose filter matches it."""
-        queued = 0
-        for endpoint in self._registry.all():
-            if endpoint.disabled or not endpoint.filter.matches(event):
-                continue
-            row = self._registry.add_delivery(endpoint.id, event)
-            if row is not None:
-                await self._enqueue(Job(delivery_id=row.id, attempt=row.attempts + 1), Wait(0, 0))
-                queued += 1
-        return queued
+        """Deliver ``event`` to every enabled endpoint whose filter matches it.
+
+        The rows are written in one transaction; first attempts start in the background
+        (or go to the queue, see the module's docstring). Returns the new deliveries.
+        """
+        endpoints = {e.id: e for e in self._registry.enabled() if e.filter.matches(event)}
+        if not endpoints:
+            return 0
+        rows = self._registry.add_direct_deliveries(list(endpoints), event)
+        overflow = []
+        for row in rows:
+            endpoint = endpoints[row.endpoint_id]
+            if self._can_send_now(endpoint.id):
+                self._spawn(endpoint, row)
+            else:
+                overflow.append(row)
+        if overflow:
+            await self._hand_over(overflow)
+        return len(rows)
+
+    def _lane(self, endpoint_id: str) -> Lane:
+        lane = self._lanes.get(endpoint_id)
+        if lane is None:
+            lane = self._lanes[endpoint_id] = Lane(asyncio.Semaphore(self._config.concurrency))
+        return lane
+
+    def _can_send_now(self, endpoint_id: str) -> bool:
+        lane = self._lane(endpoint_id)
+        return (self._session is not None and not self._closing and not lane.failing
+                and lane.direct_waiting < DIRECT_BACKLOG and self._direct < DIRECT_MAX)
+
+    def _spawn(self, endpoint: Endpoint, row: DeliveryRow) -> None:
+        lane = self._lane(endpoint.id)
+        lane.direct_waiting += 1
+        self._direct += 1
+        task = asyncio.create_task(self._send_first(endpoint, row, lane))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_first(self, endpoint: Endpoint, row: DeliveryRow, lane: Lane) -> None:
+        """The first attempt of a new delivery, in its endpoint's lane."""
+        with self._in_flight.track():
+            try:
+                try:
+                    await lane.limit.acquire()
+                finally:
+                    lane.direct_waiting -= 1
+                try:
+                    if self._closing:
+                        return  # the row stays unqueued: the next start queues it
+                    attempt, retry_after, refused = await self._attempt(
+                        endpoint, row.event_id, row.event_json, 1)
+                finally:
+                    lane.limit.release()
+                await self._settle(endpoint, row, attempt, retry_after, refused)
+            except Exception:  # the row is still pending: the queue takes it from here
+                log.exception("webhook first attempt broke off", delivery_id=row.id)
+                await self._hand_over([row])
+            finally:
+                self._direct -= 1
+
+    async def _hand_over(self, rows: list[DeliveryRow]) -> None:
+        """Queue the next attempt of each row (publishes confirmed together), then mark them queued."""
+        await asyncio.gather(*(self._enqueue(Job(delivery_id=row.id, attempt=row.attempts + 1), Wait(0, 0))
+                               for row in rows))
+        self._registry.mark_queued(row.id for row in rows)
 
     async def replay(self, rows: list[DeliveryRow]) -> int:
         """Send these deliveries again from attempt 1, with the same ``webhook-id``."""
@@ -175,14 +275,21 @@ class Dispatcher:
         if endpoint is None or endpoint.disabled:
             self._registry.set_status(row.id, "failed")
             return
-        limit = self._limits.setdefault(endpoint.id, asyncio.Semaphore(self._config.concurrency))
-        if limit.locked():
+        lane = self._lane(endpoint.id)
+        if lane.limit.locked() and lane.queued_waiting >= self._config.concurrency:
             await self._enqueue(job, self._config.policy.queue_for(BUSY_DELAY))
             return
         with self._in_flight.track():
-            async with limit:
+            lane.queued_waiting += 1
+            try:
+                await lane.limit.acquire()
+            finally:
+                lane.queued_waiting -= 1
+            try:
                 attempt, retry_after, refused = await self._attempt(endpoint, row.event_id, row.event_json,
                                                                     job.attempt)
+            finally:
+                lane.limit.release()
             await self._settle(endpoint, row, attempt, retry_after, refused)
 
     async def send_test(self, endpoint: Endpoint, example: CloudEvent) -> Attempt:
@@ -227,12 +334,14 @@ class Dispatcher:
         status = attempt.status_code
         logged = log.bind(endpoint_id=endpoint.id, delivery_id=row.id, event_id=row.event_id,
                           attempt=attempt.attempt, status=status, error=attempt.error)
+        lane = self._lane(endpoint.id)
         if status is not None and 200 <= status < 300:
+            lane.failing = False
             WEBHOOK_ATTEMPTS.labels("succeeded").inc()
-            self._registry.record_attempt(row.id, attempt, "succeeded")
-            self._registry.record_success(endpoint.id)
+            await self._successes.record(row.id, attempt, endpoint.id)
             logged.info("webhook delivered", latency_ms=round(attempt.latency_ms, 1))
             return
+        lane.failing = True
         WEBHOOK_ATTEMPTS.labels("refused" if refused else "gone" if status == 410 else "failed").inc()
         if refused or status == 410:
             self._registry.record_attempt(row.id, attempt, "failed")
@@ -259,6 +368,7 @@ class Dispatcher:
     async def _schedule_next(self, row: DeliveryRow, done: int, retry_after: float | None) -> None:
         wait = self._config.policy.wait_before(done + 1, retry_after=retry_after)
         await self._enqueue(Job(delivery_id=row.id, attempt=done + 1), wait)
+        self._registry.mark_queued([row.id])
 
     def _disable(self, endpoint: Endpoint, reason: str, detail: str) -> None:
         self._registry.disable(endpoint.id, detail)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +50,12 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    queued INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS webhook_events (
+    event_id TEXT PRIMARY KEY,
+    event_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
 CREATE TABLE IF NOT EXISTS webhook_attempts (
@@ -165,9 +172,27 @@ class EndpointRegistry:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         # Delivery bookkeeping trades the fsync per write for speed: a power cut can lose the
-        # last rows, which at worst re-sends a delivery (same webhook-id). Records stay FULL.
+        # last rows, which at worst re-sends a delivery (same webhook-id).
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
+        self._enabled: list[Endpoint] | None = None  # cache for fan-out; cleared on every change
+
+    def _migrate(self) -> None:
+        """Databases made before ``queued`` existed: their deliveries all went through the queue."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(webhook_deliveries)")}
+        if "queued" not in columns:
+            self._db.execute("ALTER TABLE webhook_deliveries ADD COLUMN queued INTEGER NOT NULL DEFAULT 1")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
@@ -183,6 +208,7 @@ class EndpointRegistry:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (eid, url, description, (filter or EndpointFilter()).model_dump_json(), new_secret(),
              _iso(_now())))
+        self._enabled = None
         endpoint = self.get(eid)
         assert endpoint is not None
         return endpoint
@@ -192,6 +218,12 @@ class EndpointRegistry:
                                (endpoint_id,)).fetchone()
         return _endpoint(row) if row else None
 
+    def enabled(self) -> list[Endpoint]:
+        """The enabled endpoints, cached until an endpoint is created, changed or removed."""
+        if self._enabled is None:
+            self._enabled = [e for e in self.all() if not e.disabled]
+        return self._enabled
+
     def all(self) -> list[Endpoint]:
         rows = self._db.execute(f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at")
         return [_endpoint(r) for r in rows.fetchall()]
@@ -199,6 +231,7 @@ class EndpointRegistry:
     def update(self, endpoint_id: str, *, url: str | None = None, description: str | None = None,
                filter: EndpointFilter | None = None, disabled: bool | None = None) -> Endpoint | None:
         """Change the given fields; re-enabling clears the failure record."""
+        self._enabled = None
         if url is not None:
             self._set(endpoint_id, "url", url)
         if description is not None:
@@ -216,17 +249,20 @@ class EndpointRegistry:
         self._db.execute(f"UPDATE webhook_endpoints SET {column} = ? WHERE id = ?", (value, endpoint_id))
 
     def delete(self, endpoint_id: str) -> bool:
+        self._enabled = None
         cursor = self._db.execute("DELETE FROM webhook_endpoints WHERE id = ?", (endpoint_id,))
         return cursor.rowcount > 0
 
     def rotate_secret(self, endpoint_id: str) -> Endpoint | None:
         """A new secret; the old one keeps signing for ``ROTATION_OVERLAP``."""
+        self._enabled = None
         until = _iso(_now() + ROTATION_OVERLAP)
         self._db.execute("UPDATE webhook_endpoints SET previous_secret = secret, secret = ?, "
                          "previous_secret_until = ? WHERE id = ?", (new_secret(), until, endpoint_id))
         return self.get(endpoint_id)
 
     def disable(self, endpoint_id: str, reason: str) -> None:
+        self._enabled = None
         self._db.execute("UPDATE webhook_endpoints SET disabled = 1, disabled_reason = ? WHERE id = ?",
                          (reason, endpoint_id))
 
@@ -246,30 +282,85 @@ class EndpointRegistry:
     def add_delivery(self, endpoint_id: str, event: CloudEvent) -> DeliveryRow | None:
         """A pending delivery of ``event``; ``None`` if this event was delivered (or given up) before."""
         did, now = delivery_id(endpoint_id, event.id), _iso(_now())
-        self._db.execute(
-            "INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_json,"
-            " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (did, endpoint_id, event.id, event.type, event.model_dump_json(), now, now))
+        with self._transaction():
+            self._store_event(event.id, event.model_dump_json())
+            self._db.execute(
+                "INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type,"
+                " event_json, status, created_at, updated_at) VALUES (?, ?, ?, ?, '', 'pending', ?, ?)",
+                (did, endpoint_id, event.id, event.type, now, now))
         row = self.delivery(did)
         return row if row is not None and row.status == "pending" else None
 
+    def add_direct_deliveries(self, endpoint_ids: list[str], event: CloudEvent) -> list[DeliveryRow]:
+        """New pending deliveries of ``event``, in one transaction, marked as not queued.
+
+        Only rows this call created are returned: an existing row (an event announced again
+        after a crash) already has a job in the queue or is sent again by ``unqueued()``.
+        """
+        now, event_json = _iso(_now()), event.model_dump_json()
+        created = []
+        with self._transaction():
+            self._store_event(event.id, event_json)
+            for endpoint_id in endpoint_ids:
+                did = delivery_id(endpoint_id, event.id)
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type,"
+                    " event_json, status, created_at, updated_at, queued)"
+                    " VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)",
+                    (did, endpoint_id, event.id, event.type, now, now))
+                if cursor.rowcount:
+                    created.append(DeliveryRow(did, endpoint_id, event.id, event.type, event_json,
+                                               "pending", 0, _now(), _now()))
+        return created
+
+    def _store_event(self, event_id: str, event_json: str) -> None:
+        """The event's body, once for all its deliveries (rows keep ``event_json`` empty)."""
+        self._db.execute("INSERT OR IGNORE INTO webhook_events (event_id, event_json) VALUES (?, ?)",
+                         (event_id, event_json))
+
+    def unqueued(self) -> list[DeliveryRow]:
+        """Pending deliveries that no job in the broker stands for (their process stopped first)."""
+        rows = self._db.execute(f"{_DELIVERY_SELECT} WHERE d.status = 'pending' AND d.queued = 0").fetchall()
+        return [_delivery(r) for r in rows]
+
+    def mark_queued(self, ids: Iterable[str]) -> None:
+        """A job for each of these deliveries is on the broker (confirmed)."""
+        with self._transaction():
+            self._db.executemany("UPDATE webhook_deliveries SET queued = 1 WHERE id = ?",
+                                 [(did,) for did in ids])
+
+    def record_successes(self, done: list[tuple[str, Attempt, str]]) -> None:
+        """Log successful attempts ``(delivery id, attempt, endpoint id)`` in one transaction."""
+        now = _iso(_now())
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms,"
+                " response, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(did, a.attempt, _iso(a.at), a.status_code, a.latency_ms,
+                  a.response[:RESPONSE_EXCERPT_BYTES], a.error) for did, a, _ in done])
+            self._db.executemany(
+                "UPDATE webhook_deliveries SET status = 'succeeded', attempts = ?, updated_at = ? "
+                "WHERE id = ?", [(a.attempt, now, did) for did, a, _ in done])
+            self._db.executemany(
+                "UPDATE webhook_endpoints SET last_success_at = ?, failing_since = NULL WHERE id = ?",
+                [(now, eid) for eid in {eid for _, _, eid in done}])
+
     def delivery(self, did: str) -> DeliveryRow | None:
-        row = self._db.execute(f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = ?",
-                               (did,)).fetchone()
+        row = self._db.execute(f"{_DELIVERY_SELECT} WHERE d.id = ?", (did,)).fetchone()
         return _delivery(row) if row else None
 
     def deliveries(self, endpoint_id: str, *, status: str | None = None, since: datetime | None = None,
                    until: datetime | None = None, limit: int = 100) -> list[DeliveryRow]:
         """An endpoint's deliveries, newest first, optionally by status and creation time."""
-        sql = f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = ?"
+        sql = f"{_DELIVERY_SELECT} WHERE d.endpoint_id = ?"
         args: list[Any] = [endpoint_id]
         if status:
-            sql, args = sql + " AND status = ?", [*args, status]
+            sql, args = sql + " AND d.status = ?", [*args, status]
         if since:
-            sql, args = sql + " AND created_at >= ?", [*args, _iso(since)]
+            sql, args = sql + " AND d.created_at >= ?", [*args, _iso(since)]
         if until:
-            sql, args = sql + " AND created_at < ?", [*args, _iso(until)]
-        rows = self._db.execute(sql + " ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall()
+            sql, args = sql + " AND d.created_at < ?", [*args, _iso(until)]
+        rows = self._db.execute(sql + " ORDER BY d.created_at DESC LIMIT ?", (*args, limit)).fetchall()
         return [_delivery(r) for r in rows]
 
     def attempts(self, did: str) -> list[Attempt]:
@@ -301,8 +392,11 @@ class EndpointRegistry:
 
 _ENDPOINT_COLUMNS = ("id, url, description, filter_json, secret, previous_secret, previous_secret_until,"
                      " disabled, disabled_reason, created_at, last_success_at, failing_since")
-_DELIVERY_COLUMNS = ("id, endpoint_id, event_id, event_type, event_json, status, attempts, created_at,"
-                     " updated_at")
+# Rows written before webhook_events existed carry their event in event_json.
+_DELIVERY_SELECT = ("SELECT d.id, d.endpoint_id, d.event_id, d.event_type,"
+                    " CASE WHEN d.event_json = '' THEN e.event_json ELSE d.event_json END,"
+                    " d.status, d.attempts, d.created_at, d.updated_at FROM webhook_deliveries d"
+                    " LEFT JOIN webhook_events e ON e.event_id = d.event_id")
 
 
 def _endpoint(row: tuple[Any, ...]) -> Endpoint:
