@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from services.publisher.admin.api import AdminAPI
+from services.publisher.checkpoint import Checkpointer
 from services.publisher.records import RecordStore
 from services.publisher.service import PublisherService
 from services.publisher.webhooks.delivery import Dispatcher, DispatchSettings
@@ -21,6 +22,8 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
     """The publisher service, ready to ``mount()`` its routes and ``start()``."""
     records = RecordStore(settings.db_path, event_source=settings.event_source)
     registry = EndpointRegistry(settings.db_path)
+    records.checkpoint_elsewhere()
+    registry.checkpoint_elsewhere()
     register_static(registry, settings.webhook_urls)
     dispatcher = Dispatcher(broker, registry, DispatchSettings(
         policy=RetryPolicy(tuple(settings.webhook_retry_schedule)), timeout=settings.webhook_timeout,
@@ -29,7 +32,8 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
     ))
     admin = AdminAPI(settings.admin_token, registry, dispatcher, records.events_between,
                      allow_private=settings.webhook_allow_private) if settings.admin_token else None
-    return PublisherService(broker, records, registry, dispatcher, admin, prefetch=settings.prefetch)
+    return PublisherService(broker, records, registry, dispatcher, admin, prefetch=settings.prefetch,
+                            checkpointer=Checkpointer(settings.db_path))
 
 
 def register_static(registry: EndpointRegistry, urls: list[str]) -> None:

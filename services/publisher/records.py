@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS letter_versions (
 """
 
 
+# (feed, upstream id, record): a record the current transaction wrote and still holds.
+_Known = tuple[str, str, Kamerbrief]
+
+
 @dataclass(frozen=True)
 class Version:
     """One stored version of a letter and the event that announces it."""
@@ -55,6 +59,11 @@ class Version:
     kind: EventKind
     event: CloudEvent
     announced: bool
+    event_json: str = ""  # the event serialised once, for the broker and the webhooks
+
+    def body(self) -> str:
+        """The event as JSON (as stored)."""
+        return self.event_json or self.event.model_dump_json()
 
 
 class RecordStore:
@@ -75,6 +84,10 @@ class RecordStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def checkpoint_elsewhere(self) -> None:
+        """Leave WAL checkpoints to a ``Checkpointer`` (off the event loop)."""
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
 
     def ping(self) -> bool:
         self._db.execute("SELECT 1").fetchone()
@@ -149,7 +162,7 @@ class RecordStore:
             for key in identity_keys(record):
                 self._db.execute("INSERT OR IGNORE INTO letter_keys (key, letter_id) VALUES (?, ?)",
                                  (key, letter))
-            return self._next_version(letter, replay=replay)
+            return self._next_version(letter, replay=replay, known=(feed, upstream, record))
 
     def withdraw(self, source: SourceRef, *, replay: bool = False) -> Version | None:
         """A feed withdrew an item: ``updated`` while other feeds still have the letter,
@@ -192,14 +205,20 @@ class RecordStore:
             self._db.execute(f"UPDATE {table} SET letter_id = ? WHERE letter_id = ?", (kst, letter))
         return kst
 
-    def _active_records(self, letter: str) -> list[Kamerbrief]:
-        rows = self._db.execute("SELECT record_json FROM letter_sources WHERE letter_id = ? "
-                                "AND withdrawn = 0", (letter,)).fetchall()
-        return [Kamerbrief.model_validate_json(r[0]) for r in rows]
+    def _active_records(self, letter: str, known: _Known | None) -> list[Kamerbrief]:
+        """The letter's records from feeds that have not withdrawn it, in stored order.
 
-    def _next_version(self, letter: str, *, replay: bool) -> Version | None:
+        ``known`` is the record just written (feed, upstream id, record): used as is rather
+        than parsed back from its JSON.
+        """
+        rows = self._db.execute("SELECT feed, upstream_id, record_json FROM letter_sources "
+                                "WHERE letter_id = ? AND withdrawn = 0", (letter,)).fetchall()
+        return [known[2] if known is not None and (r[0], r[1]) == known[:2]
+                else Kamerbrief.model_validate_json(r[2]) for r in rows]
+
+    def _next_version(self, letter: str, *, replay: bool, known: _Known | None = None) -> Version | None:
         latest = self.latest(letter)
-        records = self._active_records(letter)
+        records = self._active_records(letter, known)
         if not records:
             if latest is None or latest.kind is EventKind.WITHDRAWN:
                 return None
@@ -219,9 +238,10 @@ class RecordStore:
     def _store(self, letter: str, record: Kamerbrief, kind: EventKind, changed: list[str],
                replay: bool) -> Version:
         event = build_event(record, kind, source=self._source, changed_fields=changed, replay=replay)
+        event_json = event.model_dump_json()
         self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json) "
-                         "VALUES (?, ?, ?, ?)", (letter, record.version, kind.value, event.model_dump_json()))
-        return Version(letter, record.version, kind, event, announced=False)
+                         "VALUES (?, ?, ?, ?)", (letter, record.version, kind.value, event_json))
+        return Version(letter, record.version, kind, event, announced=False, event_json=event_json)
 
 
 def _sqlite_time(when: datetime) -> str:
@@ -233,4 +253,4 @@ def _sqlite_time(when: datetime) -> str:
 
 def _version(row: tuple[str, int, str, str, int]) -> Version:
     return Version(letter_id=row[0], version=int(row[1]), kind=EventKind(row[2]),
-                   event=CloudEvent.model_validate_json(row[3]), announced=bool(row[4]))
+                   event=CloudEvent.model_validate_json(row[3]), announced=bool(row[4]), event_json=row[3])

@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from services.publisher.admin.api import AdminAPI
+from services.publisher.checkpoint import Checkpointer
 from services.publisher.events import kind_of, routing_key
 from services.publisher.inflight import InFlight
 from services.publisher.metrics import EVENTS
@@ -35,13 +36,15 @@ class PublisherService:
     name = "publisher"
 
     def __init__(self, broker: Broker, records: RecordStore, registry: EndpointRegistry,
-                 dispatcher: Dispatcher, admin: AdminAPI | None, *, prefetch: int) -> None:
+                 dispatcher: Dispatcher, admin: AdminAPI | None, *, prefetch: int,
+                 checkpointer: Checkpointer | None = None) -> None:
         self._broker = broker
         self.records = records
         self.registry = registry
         self.dispatcher = dispatcher
         self.admin = admin
         self._prefetch = prefetch
+        self._checkpointer = checkpointer
         self._in_flight = InFlight()
         self.running = False
 
@@ -55,6 +58,8 @@ class PublisherService:
     async def start(self) -> None:
         if self.admin is None:
             log.warning("admin API is off: set KAMERSTROOM_ADMIN_TOKEN to manage webhook endpoints")
+        if self._checkpointer is not None:
+            await self._checkpointer.start()
         await self.dispatcher.start()
         for version in self.records.unannounced():  # left over from a crash
             await self.announce(version)
@@ -69,6 +74,8 @@ class PublisherService:
         await self._in_flight.drained()
         await self.dispatcher.drain()
         await self.dispatcher.close()
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
         self.records.close()
         self.registry.close()
 
@@ -92,19 +99,19 @@ class PublisherService:
 
     async def announce(self, version: Version) -> None:
         """Publish the version's event, queue its webhook deliveries, mark it announced."""
-        event = version.event
-        await self.publish_event(event)
-        queued = await self.dispatcher.fan_out(event)
+        event, body = version.event, version.body()
+        await self.publish_event(event, body)
+        queued = await self.dispatcher.fan_out(event, body)
         self.records.mark_announced(version)
         EVENTS.labels(version.kind.value).inc()
         log.info("published", correlation_id=event.subject, event_id=event.id, type=event.type,
                  version=version.version, changed_fields=event.changed_fields, webhooks=queued)
 
-    async def publish_event(self, event: CloudEvent) -> None:
-        """Publish ``event`` to ``<ns>.events`` and wait for the confirm."""
+    async def publish_event(self, event: CloudEvent, body: str | None = None) -> None:
+        """Publish ``event`` (``body``: its JSON, if at hand) to ``<ns>.events``; wait for the confirm."""
         key = routing_key(kind_of(event), event.data)
         await self._broker.publish(self._broker.topology.events, OutgoingMessage(
-            body=event.model_dump_json().encode(), routing_key=key, message_id=event.id,
+            body=(body or event.model_dump_json()).encode(), routing_key=key, message_id=event.id,
             content_type=CONTENT_TYPE,
             headers={CORRELATION_HEADER: event.subject, "x-kamerstroom-event-id": event.id},
         ), mandatory=False)

@@ -155,8 +155,8 @@ class Dispatcher:
 
     # -- queueing ---------------------------------------------------------------------
 
-    async def fan_out(self, event: CloudEvent) -> int:
-        """Deliver ``event`` to every enabled endpoint whose filter matches it.
+    async def fan_out(self, event: CloudEvent, event_json: str | None = None) -> int:
+        """Deliver ``event`` (``event_json``: its JSON, if at hand) to every matching enabled endpoint.
 
         The rows are written in one transaction; first attempts start in the background
         (or go to the queue, see the module's docstring). Returns the new deliveries.
@@ -164,7 +164,7 @@ class Dispatcher:
         endpoints = {e.id: e for e in self._registry.enabled() if e.filter.matches(event)}
         if not endpoints:
             return 0
-        rows = self._registry.add_direct_deliveries(list(endpoints), event)
+        rows = self._registry.add_direct_deliveries(list(endpoints), event, event_json)
         overflow = []
         for row in rows:
             endpoint = endpoints[row.endpoint_id]
@@ -339,7 +339,9 @@ class Dispatcher:
             lane.failing = False
             WEBHOOK_ATTEMPTS.labels("succeeded").inc()
             await self._successes.record(row.id, attempt, endpoint.id)
-            logged.info("webhook delivered", latency_ms=round(attempt.latency_ms, 1))
+            # debug: one line per success is most of the logging at thousands a second; the
+            # attempt log (admin API) and kamerstroom_webhook_attempts_total keep the record
+            logged.debug("webhook delivered", latency_ms=round(attempt.latency_ms, 1))
             return
         lane.failing = True
         WEBHOOK_ATTEMPTS.labels("refused" if refused else "gone" if status == 410 else "failed").inc()

@@ -197,6 +197,10 @@ class EndpointRegistry:
     def close(self) -> None:
         self._db.close()
 
+    def checkpoint_elsewhere(self) -> None:
+        """Leave WAL checkpoints to a ``Checkpointer`` (off the event loop)."""
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+
     # -- endpoints ------------------------------------------------------------------------
 
     def create(self, url: str, description: str = "", filter: EndpointFilter | None = None,
@@ -291,13 +295,14 @@ class EndpointRegistry:
         row = self.delivery(did)
         return row if row is not None and row.status == "pending" else None
 
-    def add_direct_deliveries(self, endpoint_ids: list[str], event: CloudEvent) -> list[DeliveryRow]:
+    def add_direct_deliveries(self, endpoint_ids: list[str], event: CloudEvent,
+                              event_json: str | None = None) -> list[DeliveryRow]:
         """New pending deliveries of ``event``, in one transaction, marked as not queued.
 
         Only rows this call created are returned: an existing row (an event announced again
         after a crash) already has a job in the queue or is sent again by ``unqueued()``.
         """
-        now, event_json = _iso(_now()), event.model_dump_json()
+        now, event_json = _iso(_now()), event_json or event.model_dump_json()
         created = []
         with self._transaction():
             self._store_event(event.id, event_json)
