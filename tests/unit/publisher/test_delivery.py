@@ -15,7 +15,7 @@ from services.publisher.webhooks.delivery import (
     payload,
 )
 from services.publisher.webhooks.filters import EndpointFilter
-from services.publisher.webhooks.registry import EndpointRegistry
+from services.publisher.webhooks.registry import EndpointRegistry, delivery_id
 from services.publisher.webhooks.schedule import RetryPolicy
 from shared.messaging.memory import MemoryBroker
 from shared.schema import CloudEvent, EventKind
@@ -80,3 +80,76 @@ def test_payload_under_the_cap_is_unchanged() -> None:
     """A normal event is sent byte for byte as stored."""
     small = event().model_dump_json()
     assert small.encode() == payload(small)
+
+
+async def started(tmp_path: Path, schedule: tuple[float, ...] = (0,)) -> tuple[MemoryBroker, EndpointRegistry,
+                                                                               Dispatcher]:
+    """A started dispatcher on the in-memory broker, private addresses allowed."""
+    broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
+    await broker.connect()
+    config = DispatchSettings(policy=RetryPolicy(schedule), allow_private=True)
+    dispatcher = Dispatcher(broker, registry, config)
+    await dispatcher.start()
+    return broker, registry, dispatcher
+
+
+def jobs(broker: MemoryBroker) -> list[str]:
+    """Message ids (``<delivery id>:<attempt>``) of the delivery jobs published so far."""
+    return [m.message_id or "" for ex, m in broker.published if ex == broker.topology.webhooks]
+
+
+async def test_first_attempt_needs_no_queued_job(tmp_path: Path) -> None:
+    """A delivery to a healthy endpoint is made and recorded without a job on the broker."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    broker, registry, dispatcher = await started(tmp_path)
+    try:
+        endpoint = registry.create(receiver.url)
+        assert 1 == await dispatcher.fan_out(event())
+        assert await wait_for(lambda: registry.deliveries(endpoint.id)[0].status == "succeeded", timeout=5)
+    finally:
+        await dispatcher.drain()
+        await dispatcher.close()
+        await broker.close()
+        await receiver.stop()
+    assert ([], 1, ["event-1"]) == (jobs(broker), len(receiver.received),
+                                    [r.headers["webhook-id"] for r in receiver.received])
+
+
+async def test_first_attempts_left_unsent_are_queued_at_start(tmp_path: Path) -> None:
+    """Rows written by a process that stopped before their first attempt go out after the next start."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    endpoint = registry.create(receiver.url)
+    registry.add_direct_deliveries([endpoint.id], event())  # then the process died
+    registry.close()
+    broker, registry, dispatcher = await started(tmp_path)
+    try:
+        assert await wait_for(lambda: registry.deliveries(endpoint.id)[0].status == "succeeded", timeout=5)
+    finally:
+        await dispatcher.drain()
+        await dispatcher.close()
+        await broker.close()
+        await receiver.stop()
+    assert ([], 1) == (registry.unqueued(), len(receiver.received))
+
+
+async def test_failing_endpoint_gets_new_deliveries_through_the_queue(tmp_path: Path) -> None:
+    """After a failed attempt, the endpoint's next delivery is a queued job, not a direct attempt."""
+    receiver = WebhookReceiver(status=503)
+    await receiver.start()
+    broker, registry, dispatcher = await started(tmp_path, (0, 30))
+    try:
+        endpoint = registry.create(receiver.url)
+        await dispatcher.fan_out(event())
+        assert await wait_for(lambda: registry.deliveries(endpoint.id)[0].attempts == 1, timeout=5)
+        second = event().model_copy(update={"id": "event-2"})
+        await dispatcher.fan_out(second)
+    finally:
+        await dispatcher.drain()
+        await dispatcher.close()
+        await broker.close()
+        await receiver.stop()
+    assert f"{delivery_id(endpoint.id, 'event-2')}:1" in jobs(broker)
+    assert [] == registry.unqueued()

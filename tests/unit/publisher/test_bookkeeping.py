@@ -1,0 +1,68 @@
+"""Batched delivery bookkeeping: direct rows, group-committed successes, background checkpoints."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.publisher.checkpoint import Checkpointer
+from services.publisher.webhooks.outcomes import SuccessLog
+from services.publisher.webhooks.registry import Attempt, EndpointRegistry
+from tests.unit.publisher.test_delivery import event
+
+
+def test_direct_rows_are_unqueued_until_marked(tmp_path: Path) -> None:
+    """New rows are returned once, listed as unqueued, and leave that list when marked queued."""
+    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    a, b = registry.create("https://a.example/"), registry.create("https://b.example/")
+    announced = event()
+    rows = registry.add_direct_deliveries([a.id, b.id], announced)
+    again = registry.add_direct_deliveries([a.id, b.id], announced)
+    unqueued = {r.id for r in registry.unqueued()}
+    registry.mark_queued([rows[0].id])
+    assert (2, [], {r.id for r in rows}) == (len(rows), again, unqueued)
+    assert [rows[1].id] == [r.id for r in registry.unqueued()]
+    assert announced.model_dump_json() == registry.unqueued()[0].event_json
+
+
+def test_event_body_is_stored_once_for_all_deliveries(tmp_path: Path) -> None:
+    """Ten deliveries of one event keep one copy of its JSON."""
+    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    ids = [registry.create(f"https://e{n}.example/").id for n in range(10)]
+    registry.add_direct_deliveries(ids, event())
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    copies = db.execute("SELECT COUNT(*) FROM webhook_events").fetchone()[0]
+    empty = db.execute("SELECT COUNT(*) FROM webhook_deliveries WHERE event_json = ''").fetchone()[0]
+    db.close()
+    assert (1, 10) == (copies, empty)
+
+
+async def test_success_log_commits_each_batch_before_returning(tmp_path: Path) -> None:
+    """Once ``record`` returns, the delivery is succeeded and its attempt is logged."""
+    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    endpoint = registry.create("https://a.example/")
+    row = registry.add_direct_deliveries([endpoint.id], event())[0]
+    attempt = Attempt(1, datetime.now(UTC), 204, 3.0, "", None)
+    await SuccessLog(registry, delay=0.01).record(row.id, attempt, endpoint.id)
+    stored = registry.delivery(row.id)
+    after = registry.get(endpoint.id)
+    assert stored is not None and after is not None
+    assert ("succeeded", 1, [204]) == (stored.status, stored.attempts,
+                                       [a.status_code for a in registry.attempts(row.id)])
+    assert after.last_success_at is not None
+
+
+async def test_checkpointer_copies_the_wal_into_the_database(tmp_path: Path) -> None:
+    """With automatic checkpoints off, stopping the checkpointer leaves the rows in the main file."""
+    path = tmp_path / "db.sqlite3"
+    registry = EndpointRegistry(path)
+    registry.checkpoint_elsewhere()
+    checkpointer = Checkpointer(path, interval=60)
+    await checkpointer.start()
+    for n in range(50):
+        registry.create(f"https://e{n}.example/")
+    size_before = path.stat().st_size
+    await checkpointer.stop()
+    registry.close()
+    assert size_before < path.stat().st_size
