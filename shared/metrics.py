@@ -55,6 +55,9 @@ DELIVERY_ATTEMPT_SECONDS = Histogram("kamerstroom_delivery_attempt_seconds",
                                      buckets=_LATENCY_BUCKETS)
 RETRY_QUEUE_DEPTH = Gauge("kamerstroom_retry_queue_depth",
                           "Webhook deliveries waiting for their next attempt.")
+ENDPOINTS_DISABLED = Counter("kamerstroom_webhook_endpoints_disabled_total",
+                             "Webhook endpoints disabled automatically, by reason (gone, failing).",
+                             ["reason"])
 LETTER_AGE_SECONDS = Histogram("kamerstroom_letter_age_seconds",
                                "Time from a letter's fetch to the publish of its event.",
                                buckets=_AGE_BUCKETS)

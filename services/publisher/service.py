@@ -16,10 +16,10 @@ from services.publisher.admin.api import AdminAPI
 from services.publisher.checkpoint import Checkpointer
 from services.publisher.events import kind_of, routing_key
 from services.publisher.inflight import InFlight
-from services.publisher.metrics import EVENTS
 from services.publisher.records import RecordStore, Version
 from services.publisher.webhooks.delivery import Dispatcher
 from services.publisher.webhooks.registry import EndpointRegistry
+from shared import metrics, tracing
 from shared.errors import Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Delivery, OutgoingMessage
@@ -100,10 +100,12 @@ class PublisherService:
     async def announce(self, version: Version) -> None:
         """Publish the version's event, queue its webhook deliveries, mark it announced."""
         event, body = version.event, version.body()
+        tracing.bind(correlation_id=event.subject, event_id=event.id)
         await self.publish_event(event, body)
         queued = await self.dispatcher.fan_out(event, body)
         self.records.mark_announced(version)
-        EVENTS.labels(version.kind.value).inc()
+        metrics.EVENTS.labels(type=version.kind.value).inc()
+        metrics.observe_letter_age(event.data.fetched_at)
         log.info("published", correlation_id=event.subject, event_id=event.id, type=event.type,
                  version=version.version, changed_fields=event.changed_fields, webhooks=queued)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from prometheus_client import REGISTRY
+
 from kamerstroom.feedserver import FeedServer
 from kamerstroom.receivers import QueueSubscriber, WebhookReceiver, wait_for
 from kamerstroom.runtime import Runtime
@@ -11,6 +13,10 @@ from shared.config import Settings
 from shared.messaging import Topology
 
 SERVICES = ("fetcher", "parser", "publisher")
+
+
+def _metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def test_sru_letters_reach_webhook_and_queue(
@@ -22,6 +28,8 @@ async def test_sru_letters_reach_webhook_and_queue(
         "namespace": namespace, "sources": ["officielebekendmakingen"],
         "ob_sru_url": feed_server.sru_url, "webhook_urls": [webhook_receiver.url],
     })
+    published = _metric("kamerstroom_events_total", type="published")
+    delivered = _metric("kamerstroom_deliveries_total", outcome="delivered")
     subscriber = QueueSubscriber(config.amqp_url, Topology(namespace).events)
     await subscriber.start()
     runtime = Runtime.create(config, SERVICES)
@@ -43,6 +51,7 @@ async def test_sru_letters_reach_webhook_and_queue(
     by_subject = {r.body["subject"]: r for r in subscriber.received}
     assert ["kst-24515-782"] == sorted(by_subject)
     event = by_subject["kst-24515-782"]
+    assert "kamerbrief.published.unknown" == event.routing_key  # a motie names no ministry
     assert "nl.kamerstroom.kamerbrief.published" == event.body["type"]
     assert "1.0" == event.body["specversion"]
     assert str(uuid.UUID(event.body["id"])) == event.body["id"]
@@ -57,3 +66,10 @@ async def test_sru_letters_reach_webhook_and_queue(
     hooks = {r.body["subject"]: r for r in webhook_receiver.received}
     assert event.body == hooks["kst-24515-782"].body
     assert event.body["id"] == hooks["kst-24515-782"].headers["webhook-id"]
+
+    # One trace follows the letter from the fetcher's publish to the webhook POST.
+    trace_id = event.headers["traceparent"].split("-")[1]
+    assert trace_id == hooks["kst-24515-782"].headers["traceparent"].split("-")[1]
+    assert "kst-24515-782" == event.headers["x-kamerstroom-correlation-id"]
+    assert published + 1 == _metric("kamerstroom_events_total", type="published")
+    assert delivered + 1 == _metric("kamerstroom_deliveries_total", outcome="delivered")

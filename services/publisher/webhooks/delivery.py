@@ -39,7 +39,6 @@ import structlog
 from pydantic import BaseModel, ValidationError
 
 from services.publisher.inflight import InFlight
-from services.publisher.metrics import ENDPOINTS_DISABLED, WEBHOOK_ATTEMPTS, WEBHOOK_FAILED
 from services.publisher.webhooks.outcomes import SuccessLog
 from services.publisher.webhooks.registry import (
     RESPONSE_EXCERPT_BYTES,
@@ -52,6 +51,7 @@ from services.publisher.webhooks.registry import (
 from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait
 from services.publisher.webhooks.signing import signature_headers
 from services.publisher.webhooks.ssrf import GuardedResolver, HostUnresolvable, UnsafeURL, check_url
+from shared import metrics, tracing
 from shared.errors import Unprocessable
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
@@ -266,6 +266,7 @@ class Dispatcher:
         row = self._registry.delivery(job.delivery_id)
         if row is None or row.status != "pending":
             return  # replaced, given up or done: a stale job
+        tracing.bind(event_id=row.event_id)
         if row.attempts == job.attempt:  # attempted, but the next job may not have been queued
             await self._schedule_next(row, job.attempt, None)
             return
@@ -311,7 +312,7 @@ class Dispatcher:
         except UnsafeURL as exc:
             return Attempt(number, at, None, 0.0, "", f"refused: {exc}"), None, True
         body = payload(event_json)
-        headers = {"Content-Type": CONTENT_TYPE,
+        headers = {"Content-Type": CONTENT_TYPE, **tracing.http_headers(),
                    **signature_headers(event_id, body, endpoint.signing_secrets())}
         try:
             async with self._session.post(endpoint.url, data=body, headers=headers, allow_redirects=False,
@@ -337,17 +338,16 @@ class Dispatcher:
         lane = self._lane(endpoint.id)
         if status is not None and 200 <= status < 300:
             lane.failing = False
-            WEBHOOK_ATTEMPTS.labels("succeeded").inc()
+            metrics.observe_delivery("delivered", attempt.latency_ms / 1000)
             await self._successes.record(row.id, attempt, endpoint.id)
             # debug: one line per success is most of the logging at thousands a second; the
-            # attempt log (admin API) and kamerstroom_webhook_attempts_total keep the record
+            # attempt log (admin API) and kamerstroom_deliveries_total keep the record
             logged.debug("webhook delivered", latency_ms=round(attempt.latency_ms, 1))
             return
         lane.failing = True
-        WEBHOOK_ATTEMPTS.labels("refused" if refused else "gone" if status == 410 else "failed").inc()
         if refused or status == 410:
             self._registry.record_attempt(row.id, attempt, "failed")
-            WEBHOOK_FAILED.inc()
+            metrics.observe_delivery("failed", attempt.latency_ms / 1000)
             if status == 410:
                 self._disable(endpoint, "gone", "the endpoint answered 410 Gone")
             logged.warning("webhook delivery failed for good")
@@ -355,15 +355,16 @@ class Dispatcher:
         failing_since = self._registry.record_failure(endpoint.id)
         if datetime.now(UTC) - failing_since >= self._config.disable_after:
             self._registry.record_attempt(row.id, attempt, "failed")
-            WEBHOOK_FAILED.inc()
+            metrics.observe_delivery("failed", attempt.latency_ms / 1000)
             self._disable(endpoint, "failing", f"no successful delivery since {failing_since.isoformat()}")
             return
         if attempt.attempt >= self._config.policy.max_attempts:
             self._registry.record_attempt(row.id, attempt, "failed")
-            WEBHOOK_FAILED.inc()
+            metrics.observe_delivery("failed", attempt.latency_ms / 1000)
             logged.warning("webhook delivery failed after the last attempt")
             return
         self._registry.record_attempt(row.id, attempt, "pending")
+        metrics.observe_delivery("retry", attempt.latency_ms / 1000)
         logged.info("webhook attempt failed, will retry")
         await self._schedule_next(row, attempt.attempt, retry_after)
 
@@ -374,7 +375,7 @@ class Dispatcher:
 
     def _disable(self, endpoint: Endpoint, reason: str, detail: str) -> None:
         self._registry.disable(endpoint.id, detail)
-        ENDPOINTS_DISABLED.labels(reason).inc()
+        metrics.ENDPOINTS_DISABLED.labels(reason=reason).inc()
         log.warning("webhook endpoint disabled", endpoint_id=endpoint.id, url=endpoint.url, reason=detail)
 
 
