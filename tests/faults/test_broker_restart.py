@@ -15,7 +15,14 @@ from shared.config import Settings
 from shared.messaging import Topology
 from shared.messaging.rabbitmq import RabbitMQBroker
 from tests.faults.rabbitnode import RabbitNode
-from tests.faults.support import DurableSubscriber, FlakyWebhook, feed_letters, letter_id, report
+from tests.faults.support import (
+    IN_FLIGHT_BOUND,
+    DurableSubscriber,
+    FlakyWebhook,
+    feed_letters,
+    letter_id,
+    report,
+)
 
 LETTERS = 500
 RESTART_AFTER = 100  # webhook arrivals before the broker goes away
@@ -69,8 +76,11 @@ async def test_broker_restart_mid_stream_loses_nothing_and_announces_nothing_twi
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]
     assert 0 == figures["dead_lettered"]
-    assert 0 == figures["webhook_duplicates"]
-    assert 0 == figures["queue_duplicates"]
+    # A crash or an outage between a confirmed send and its bookkeeping re-sends that
+    # event under the same id after recovery; only work in flight at that moment can be
+    # re-sent, so more than one prefetch window of it would mean replaying finished work.
+    assert figures["webhook_redelivered"] <= IN_FLIGHT_BOUND
+    assert figures["queue_redelivered"] <= IN_FLIGHT_BOUND
     assert 0 == figures["versions_announced_twice"]
 
 

@@ -15,7 +15,14 @@ import pytest
 from kamerstroom.commands.dead import list_dead
 from kamerstroom.receivers import wait_for
 from shared.messaging.rabbitmq import RabbitMQBroker
-from tests.faults.support import DurableSubscriber, FlakyWebhook, feed_letters, letter_id, report
+from tests.faults.support import (
+    IN_FLIGHT_BOUND,
+    DurableSubscriber,
+    FlakyWebhook,
+    feed_letters,
+    letter_id,
+    report,
+)
 
 LETTERS = 500
 KILL_AFTER = 100  # webhook arrivals before the kill: well inside the stream
@@ -121,6 +128,9 @@ async def test_kill_9_mid_stream_loses_nothing_and_announces_nothing_twice(
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]
     assert 0 == figures["dead_lettered"]
-    assert 0 == figures["webhook_duplicates"]
-    assert 0 == figures["queue_duplicates"]
+    # A crash or an outage between a confirmed send and its bookkeeping re-sends that
+    # event under the same id after recovery; only work in flight at that moment can be
+    # re-sent, so more than one prefetch window of it would mean replaying finished work.
+    assert figures["webhook_redelivered"] <= IN_FLIGHT_BOUND
+    assert figures["queue_redelivered"] <= IN_FLIGHT_BOUND
     assert 0 == figures["versions_announced_twice"]

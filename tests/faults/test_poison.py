@@ -75,5 +75,5 @@ async def test_poison_is_dead_lettered_and_the_rest_flow(
     assert "xml" == by_id["poison-xml"].headers["x-test-marker"]
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]
-    assert 0 == figures["webhook_duplicates"]
-    assert 0 == figures["queue_duplicates"]
+    assert 0 == figures["webhook_redelivered"]
+    assert 0 == figures["queue_redelivered"]

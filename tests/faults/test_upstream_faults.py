@@ -165,8 +165,8 @@ async def test_upstream_faults_do_not_crash_and_the_fetcher_recovers(
     assert ready, checks
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]
-    assert 0 == figures["webhook_duplicates"]
-    assert 0 == figures["queue_duplicates"]
+    assert 0 == figures["webhook_redelivered"]
+    assert 0 == figures["queue_redelivered"]
 
 
 def _longest_pause_after_a_fault(times: list[float]) -> float:

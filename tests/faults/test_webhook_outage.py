@@ -47,6 +47,6 @@ async def test_deliveries_arrive_after_the_receiver_comes_back(
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]
     assert 0 == figures["dead_lettered"]
-    assert 0 == figures["webhook_duplicates"]
-    assert 0 == figures["queue_duplicates"]
+    assert 0 == figures["webhook_redelivered"]
+    assert 0 == figures["queue_redelivered"]
     assert 0 == figures["versions_announced_twice"]
