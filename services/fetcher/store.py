@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.sqlite import connect
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
     source TEXT NOT NULL,
@@ -54,12 +56,7 @@ class FetcherStore:
     """Seen-table and checkpoints of one deployment (one SQLite file, WAL mode)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL with NORMAL sync survives a process crash; only a power loss can drop the last
-        # commits, and those messages are then republished with the same message id.
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect(path)
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(seen)")}
         if "version" not in columns:  # the first schema had no upstream version

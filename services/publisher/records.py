@@ -7,7 +7,6 @@ publish re-sends the same event (same id) and a redelivered message makes nothin
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.record import SourceRef
+from shared.sqlite import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS letter_sources (
@@ -70,15 +70,9 @@ class RecordStore:
     """Letters, their per-feed records, identity keys and versions."""
 
     def __init__(self, path: Path, *, event_source: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        # No fsync per commit: under WAL a process crash loses nothing; an OS crash or power
-        # cut can lose the last commits, and then the broker redelivers the unacked message
-        # and the same version (same event id, derived from letter and version) is stored
-        # and sent again, which subscribers deduplicate.
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # A commit lost to a power cut is recomputed when the broker redelivers the unacked
+        # message: the same version, so the same event id, which subscribers deduplicate.
+        self._db = connect(path)
         self._db.executescript(SCHEMA)
         self._source = event_source
 

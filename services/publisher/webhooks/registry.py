@@ -7,7 +7,6 @@ Every attempt is kept with its status, latency and the first 4 KiB of the answer
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Any, Literal
 from services.publisher.webhooks.filters import EndpointFilter
 from services.publisher.webhooks.signing import new_secret
 from shared.schema import CloudEvent
+from shared.sqlite import connect
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 RESPONSE_EXCERPT_BYTES = 4096
@@ -167,13 +167,8 @@ class EndpointRegistry:
     """CRUD for endpoints; bookkeeping for deliveries and attempts."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        # Delivery bookkeeping trades the fsync per write for speed: a power cut can lose the
-        # last rows, which at worst re-sends a delivery (same webhook-id).
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # A row lost to a power cut at worst re-sends a delivery (same webhook-id).
+        self._db = connect(path)
         self._db.executescript(SCHEMA)
         self._migrate()
         self._enabled: list[Endpoint] | None = None  # cache for fan-out; cleared on every change
