@@ -10,11 +10,11 @@ confirmed the message, so a restart resumes exactly after the last confirmed doc
 
 from __future__ import annotations
 
-import sqlite3
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.sqlite import connect
+from shared.sqlite import connect, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -112,8 +112,8 @@ class FetcherStore:
             (key, value),
         )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _transaction(self) -> AbstractContextManager[None]:
+        return transaction(self._db)
 
     def ping(self) -> bool:
         self._db.execute("SELECT 1").fetchone()
@@ -122,15 +122,3 @@ class FetcherStore:
     def close(self) -> None:
         self._db.close()
 
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

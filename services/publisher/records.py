@@ -7,8 +7,7 @@ publish re-sends the same event (same id) and a redelivered message makes nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.record import SourceRef
-from shared.sqlite import connect
+from shared.sqlite import connect, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS letter_sources (
@@ -87,15 +86,8 @@ class RecordStore:
         self._db.execute("SELECT 1").fetchone()
         return True
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return transaction(self._db)
 
     # -- reading --------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ Every attempt is kept with its status, latency and the first 4 KiB of the answer
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any, Literal
 from services.publisher.webhooks.filters import EndpointFilter
 from services.publisher.webhooks.signing import new_secret
 from shared.schema import CloudEvent
-from shared.sqlite import connect
+from shared.sqlite import connect, transaction
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 RESPONSE_EXCERPT_BYTES = 4096
@@ -179,15 +179,8 @@ class EndpointRegistry:
         if "queued" not in columns:
             self._db.execute("ALTER TABLE webhook_deliveries ADD COLUMN queued INTEGER NOT NULL DEFAULT 1")
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return transaction(self._db)
 
     def close(self) -> None:
         self._db.close()
