@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff check .
 
 typecheck: install
-	$(BIN)/mypy shared services kamerstroom tests
+	$(BIN)/mypy shared services kamerstroom bench tests
 
 test: install broker lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)

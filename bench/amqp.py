@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
+from bench.goal import Goal
 from shared.messaging import Topology
 from shared.messaging.rabbitmq import RabbitMQBroker, delete_topology
 
@@ -92,8 +93,7 @@ class Counter:
         self._connection: AbstractRobustConnection | None = None
         self.arrivals: list[float] = []
         self.by_message_id: dict[str, float] = {}
-        self._reached = asyncio.Event()
-        self._goal = 0
+        self._goal = Goal()
 
     async def start(self) -> None:
         """Bind the queue; messages published to the exchange after this are counted."""
@@ -110,20 +110,11 @@ class Counter:
         self.arrivals.append(now)
         if message.message_id:
             self.by_message_id.setdefault(message.message_id, now)
-        if self._goal and len(self.arrivals) >= self._goal:
-            self._reached.set()
+        self._goal.observe(len(self.arrivals))
 
     async def wait_for(self, count: int, timeout: float) -> bool:
         """Wait until ``count`` messages arrived or ``timeout`` passed; whether they did."""
-        self._goal = count
-        if len(self.arrivals) >= count:
-            return True
-        try:
-            async with asyncio.timeout(timeout):
-                await self._reached.wait()
-        except TimeoutError:
-            return False
-        return True
+        return await self._goal.wait(count, len(self.arrivals), timeout)
 
     async def stop(self) -> None:
         if self._connection is not None:

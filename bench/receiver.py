@@ -6,11 +6,12 @@ clock); bodies are kept so the raw client can replay them and latency can match 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from bench.goal import Goal
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,7 @@ class Receivers:
     arrivals: list[Arrival] = field(default_factory=list)
     base_url: str = ""
     _runner: web.AppRunner | None = None
-    _goal: int = 0
-    _reached: asyncio.Event = field(default_factory=asyncio.Event)
+    _goal: Goal = field(default_factory=Goal)
 
     async def start(self) -> None:
         app = web.Application(client_max_size=32 * 1024 * 1024)
@@ -54,27 +54,17 @@ class Receivers:
         body = await request.read()
         self.arrivals.append(Arrival(time.perf_counter(),
                                      int(request.match_info["n"]), body, dict(request.headers)))
-        if self._goal and len(self.arrivals) >= self._goal:
-            self._reached.set()
+        self._goal.observe(len(self.arrivals))
         return web.Response(status=204)
 
     def reset(self) -> None:
         """Forget every arrival (between the product's run and the baseline's)."""
         self.arrivals = []
-        self._goal = 0
-        self._reached = asyncio.Event()
+        self._goal = Goal()
 
     async def wait_for(self, count: int, timeout: float) -> bool:
         """Wait until ``count`` deliveries arrived or ``timeout`` passed; whether they did."""
-        self._goal = count
-        if len(self.arrivals) >= count:
-            return True
-        try:
-            async with asyncio.timeout(timeout):
-                await self._reached.wait()
-        except TimeoutError:
-            return False
-        return True
+        return await self._goal.wait(count, len(self.arrivals), timeout)
 
     async def stop(self) -> None:
         if self._runner is not None:
