@@ -17,6 +17,11 @@ def test_tokens_and_webhook_secrets_are_scrubbed() -> None:
         "Authorization: Bearer abc.DEF-123_x and whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
 
+def test_scrubbing_ignores_case() -> None:
+    """Header schemes in any case are caught (the quick pre-check must not miss them)."""
+    assert "BASIC [redacted] / bearer [redacted]" == scrub("BASIC dXNlcjpwYXNz / bearer T0K3N")
+
+
 def test_plain_text_is_left_alone() -> None:
     """Ordinary URLs and text pass unchanged."""
     text = "GET https://repository.overheid.nl/sru?query=x answered 503"
