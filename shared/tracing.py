@@ -17,8 +17,8 @@ service only adds what it learns: ``bind(correlation_id=record.id)`` in the pars
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,6 +36,14 @@ LOG_KEYS = ("correlation_id", "event_id", "trace_id")
 
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _current: ContextVar[TraceContext | None] = ContextVar("kamerstroom_trace", default=None)
+# Trace and span ids must be unique, not secret (W3C Trace Context): a generator seeded
+# from the OS spares a system call per hop and per webhook delivery.
+_ids = random.Random()
+
+
+def new_id(bits: int) -> str:
+    """A random, never all-zero id of ``bits`` bits as lowercase hex (128: trace, 64: span)."""
+    return f"{_ids.getrandbits(bits) or 1:0{bits // 4}x}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class TraceContext:
     @classmethod
     def new(cls, correlation_id: str | None = None, event_id: str | None = None) -> TraceContext:
         """A fresh trace (a letter entering the system)."""
-        return cls(trace_id=secrets.token_hex(16), span_id=secrets.token_hex(8),
+        return cls(trace_id=new_id(128), span_id=new_id(64),
                    correlation_id=correlation_id, event_id=event_id)
 
     @classmethod
@@ -59,8 +67,8 @@ class TraceContext:
         headers = headers or {}
         parsed = parse_traceparent(_text(headers.get(TRACEPARENT_HEADER)))
         return cls(
-            trace_id=parsed[0] if parsed else secrets.token_hex(16),
-            span_id=secrets.token_hex(8),
+            trace_id=parsed[0] if parsed else new_id(128),
+            span_id=new_id(64),
             correlation_id=_text(headers.get(CORRELATION_HEADER)),
             event_id=_text(headers.get(EVENT_ID_HEADER)),
         )
@@ -148,7 +156,7 @@ def outgoing_headers(headers: Mapping[str, Any] | None = None) -> dict[str, Any]
     out = dict(headers or {})
     context = _current.get()
     if context is not None:
-        out.update(replace(context, span_id=secrets.token_hex(8)).headers())
+        out.update(replace(context, span_id=new_id(64)).headers())
     elif parse_traceparent(_text(out.get(TRACEPARENT_HEADER))) is None:
         out[TRACEPARENT_HEADER] = TraceContext.new().traceparent
     return out
@@ -159,7 +167,7 @@ def http_headers() -> dict[str, str]:
     context = _current.get()
     if context is None:
         return {}
-    return {TRACEPARENT_HEADER: replace(context, span_id=secrets.token_hex(8)).traceparent}
+    return {TRACEPARENT_HEADER: replace(context, span_id=new_id(64)).traceparent}
 
 
 def _text(value: object) -> str | None:

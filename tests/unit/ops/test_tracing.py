@@ -41,6 +41,15 @@ def test_missing_headers_start_a_new_trace() -> None:
     assert None is context.correlation_id
 
 
+def test_new_ids_are_valid_and_distinct() -> None:
+    """Trace and span ids are lowercase hex of the W3C lengths, accepted by the parser, unique."""
+    traces = {tracing.new_id(128) for _ in range(1000)}
+    spans = {tracing.new_id(64) for _ in range(1000)}
+    assert 1000 == len(traces) == len(spans)
+    for trace_id, span_id in zip(traces, spans, strict=True):
+        assert (trace_id, span_id) == tracing.parse_traceparent(f"00-{trace_id}-{span_id}-01")
+
+
 def test_outgoing_headers_carry_the_bound_context() -> None:
     """Within a bound block a publish carries correlation id, event id and the same trace."""
     with tracing.bind_from_headers({TRACEPARENT_HEADER: TRACEPARENT}):
