@@ -35,6 +35,10 @@ class Helper:
             await self.stop()
             raise RuntimeError(f"{' '.join(self._argv[2:4])} did not start: {await self._stderr()}")
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     async def ask(self, line: str, timeout: float) -> str:
         """Send ``line`` on stdin and return the next line the helper prints."""
         assert self._process is not None and self._process.stdin is not None, "start() first"

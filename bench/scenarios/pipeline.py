@@ -16,6 +16,7 @@ import time
 from bench import corpus
 from bench.amqp import Counter, namespace_topology, new_namespace, publish_many
 from bench.context import Context
+from bench.cpu import CpuMeter, broker_pid
 from bench.process import Helper
 from bench.results import Result, measured, unmeasured
 from bench.sut import Sut, SutError
@@ -29,17 +30,19 @@ async def run(ctx: Context) -> list[Result]:
     """Letters/s of ``kamerstroom run`` beside the raw relay, and the run's peak RSS."""
     count = ctx.sizes.pipeline_letters
     bodies = corpus.raw_bodies(count)
-    before = await _relay_or_none(ctx, bodies)
+    before, relay_cpu = await _relay_or_none(ctx, bodies)
     try:
-        rate, peak = await _system(ctx, bodies)
+        rate, peak, system_cpu = await _system(ctx, bodies)
     except (SutError, TimeoutError) as exc:
         return [unmeasured(PIPELINE, "letters/s", str(exc), target=0.7, target_kind="min_ratio"),
                 unmeasured(MEMORY, "MB", str(exc), target=250, target_kind="max_value")]
-    after = await _relay_or_none(ctx, bodies)
+    after, _ = await _relay_or_none(ctx, bodies)
     runs = [r for r in (before, after) if r is not None]
     baseline = sum(runs) / len(runs) if runs else None
     note = (f"{count} letters, prefetch {ctx.prefetch}; raw relay before/after: "
-            + " / ".join("failed" if r is None else f"{r:.1f}" for r in (before, after)))
+            + " / ".join("failed" if r is None else f"{r:.1f}" for r in (before, after))
+            + f"; CPU per letter: {system_cpu.per_item(count)}"
+            + (f"; relay run: {relay_cpu.per_item(count)}" if relay_cpu else ""))
     return [
         measured(PIPELINE, rate, "letters/s", baseline=baseline, target=0.7, target_kind="min_ratio",
                  note=note),
@@ -48,11 +51,11 @@ async def run(ctx: Context) -> list[Result]:
     ]
 
 
-async def _relay_or_none(ctx: Context, bodies: list[bytes]) -> float | None:
+async def _relay_or_none(ctx: Context, bodies: list[bytes]) -> tuple[float | None, CpuMeter | None]:
     try:
         return await _relay(ctx, bodies)
     except (RuntimeError, TimeoutError):
-        return None
+        return None, None
 
 
 def _timeout(count: int) -> float:
@@ -60,7 +63,7 @@ def _timeout(count: int) -> float:
     return 30.0 + count / 20
 
 
-async def _system(ctx: Context, bodies: list[bytes]) -> tuple[float, int]:
+async def _system(ctx: Context, bodies: list[bytes]) -> tuple[float, int, CpuMeter]:
     namespace = new_namespace(PIPELINE)
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         counter = Counter(ctx.amqp_url, topology.events)
@@ -70,7 +73,8 @@ async def _system(ctx: Context, bodies: list[bytes]) -> tuple[float, int]:
                        "KAMERSTROOM_OB_SRU_URL": "http://127.0.0.1:9/sru"})
         try:
             await sut.start()
-            seconds = await _drive(ctx, counter, topology.raw, bodies)
+            meter = CpuMeter({"kamerstroom": sut.pid, "broker": broker_pid()})
+            seconds = await _drive(ctx, counter, topology.raw, bodies, meter)
             sut.check_alive()
             peak = sut.peak_rss_bytes()
         finally:
@@ -79,30 +83,38 @@ async def _system(ctx: Context, bodies: list[bytes]) -> tuple[float, int]:
     if seconds is None:
         raise SutError(f"only {len(counter.arrivals)} of {len(bodies)} events arrived; "
                        f"log: {sut.log_tail()}")
-    return len(bodies) / seconds, peak
+    return len(bodies) / seconds, peak, meter
 
 
-async def _relay(ctx: Context, bodies: list[bytes]) -> float | None:
+async def _relay(ctx: Context, bodies: list[bytes]) -> tuple[float, CpuMeter]:
     namespace = new_namespace(f"{PIPELINE}-raw")
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         counter = Counter(ctx.amqp_url, topology.events)
         await counter.start()
         relay = Helper("bench.relay", ctx.amqp_url, namespace, str(ctx.prefetch))
         await relay.start()
+        meter = CpuMeter({"relay": relay.pid, "broker": broker_pid()})
         try:
-            seconds = await _drive(ctx, counter, topology.raw, bodies)
+            seconds = await _drive(ctx, counter, topology.raw, bodies, meter)
         finally:
             await relay.stop()
             await counter.stop()
     if seconds is None:
         raise RuntimeError(f"only {len(counter.arrivals)} of {len(bodies)} relayed")
-    return len(bodies) / seconds
+    return len(bodies) / seconds, meter
 
 
-async def _drive(ctx: Context, counter: Counter, exchange: str, bodies: list[bytes]) -> float | None:
-    """Publish all bodies, wait for as many arrivals; seconds from first publish to last arrival."""
+async def _drive(ctx: Context, counter: Counter, exchange: str, bodies: list[bytes],
+                 meter: CpuMeter) -> float | None:
+    """Publish all bodies, wait for as many arrivals; seconds from first publish to last arrival.
+
+    ``meter`` counts the CPU its processes spend meanwhile.
+    """
+    meter.start()
     started = time.perf_counter()
     await publish_many(ctx.amqp_url, exchange, bodies, corpus.FEED)
-    if not await counter.wait_for(len(bodies), _timeout(len(bodies))):
+    arrived = await counter.wait_for(len(bodies), _timeout(len(bodies)))
+    meter.stop()
+    if not arrived:
         return None
     return counter.arrivals[len(bodies) - 1] - started

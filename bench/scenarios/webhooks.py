@@ -12,11 +12,13 @@ endpoint, to the same receivers.
 from __future__ import annotations
 
 import json
+import os
 import time
 
 from bench import corpus
 from bench.amqp import namespace_topology, new_namespace, publish_many
 from bench.context import Context
+from bench.cpu import CpuMeter, broker_pid
 from bench.endpoints import start_with_endpoints
 from bench.process import Helper
 from bench.receiver import Receivers
@@ -63,33 +65,39 @@ async def _case(ctx: Context, name: str, events: int, endpoints: int, offset: in
     await receivers.start()
     try:
         try:
-            rate, via, secrets, partial = await _system(ctx, receivers, bodies, total)
+            rate, via, secrets, partial, system_cpu = await _system(ctx, receivers, bodies, total)
         except (SutError, TimeoutError) as exc:
             return unmeasured(name, UNIT, str(exc), target=TARGET, target_kind="min_ratio")
         delivered = _distinct_bodies(receivers)
         receivers.reset()
-        baseline = await _raw(ctx, receivers, delivered, secrets)
+        baseline, raw_cpu = await _raw(ctx, receivers, delivered, secrets)
     finally:
         await receivers.stop()
     return measured(name, rate, UNIT, baseline=baseline, target=TARGET, target_kind="min_ratio",
                     note=f"{events} events × {endpoints} endpoints, endpoints via {via}; "
-                         f"{ctx.webhook_concurrency} in flight per endpoint{partial}")
+                         f"{ctx.webhook_concurrency} in flight per endpoint{partial}; "
+                         f"CPU per delivery: {system_cpu.per_item(total, 'us')}; "
+                         f"raw run: {raw_cpu.per_item(total, 'us')}")
 
 
 async def _system(ctx: Context, receivers: Receivers, bodies: list[bytes],
-                  total: int) -> tuple[float, str, list[str], str]:
-    """Deliveries/s, how endpoints were registered, their secrets, and a note if incomplete."""
+                  total: int) -> tuple[float, str, list[str], str, CpuMeter]:
+    """Deliveries/s, how endpoints were registered, their secrets, a note if incomplete, CPU."""
     namespace = new_namespace("webhooks")
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         registered = await start_with_endpoints(
             "publisher", receivers.urls, namespace=namespace, amqp_url=ctx.amqp_url,
             workdir=ctx.workdir, env={"KAMERSTROOM_PREFETCH": str(ctx.prefetch),
                                       "KAMERSTROOM_WEBHOOK_CONCURRENCY": str(ctx.webhook_concurrency)})
+        meter = CpuMeter({"kamerstroom": registered.sut.pid, "broker": broker_pid(),
+                          "harness": os.getpid()})
         try:
+            meter.start()
             started = time.perf_counter()
             await publish_many(ctx.amqp_url, topology.normalised, bodies, corpus.FEED)
             arrived = await receivers.wait_for(total, _timeout(total))
             waited = time.perf_counter() - started
+            meter.stop()
             registered.sut.check_alive()
         finally:
             await registered.sut.stop()
@@ -98,8 +106,9 @@ async def _system(ctx: Context, receivers: Receivers, bodies: list[bytes],
         raise SutError(f"no delivery arrived in {waited:.0f}s; log: {registered.sut.log_tail()}")
     if not arrived:
         note = f"; INCOMPLETE: {got} of {total} deliveries in {waited:.0f}s, figure is their rate"
-        return got / waited, registered.via, registered.secrets, note
-    return total / (receivers.arrivals[total - 1].at - started), registered.via, registered.secrets, ""
+        return got / waited, registered.via, registered.secrets, note, meter
+    rate = total / (receivers.arrivals[total - 1].at - started)
+    return rate, registered.via, registered.secrets, "", meter
 
 
 def _distinct_bodies(receivers: Receivers) -> list[str]:
@@ -111,19 +120,24 @@ def _distinct_bodies(receivers: Receivers) -> list[str]:
     return list(seen.values())
 
 
-async def _raw(ctx: Context, receivers: Receivers, bodies: list[str], secrets: list[str]) -> float | None:
-    """Deliveries/s of the raw client posting ``bodies`` to every receiver; None if any failed."""
+async def _raw(ctx: Context, receivers: Receivers, bodies: list[str],
+               secrets: list[str]) -> tuple[float | None, CpuMeter]:
+    """Deliveries/s of the raw client posting ``bodies`` to every receiver (None if any
+    failed), and the CPU it and the receivers spent."""
     total = len(bodies) * receivers.count
     job = ctx.workdir / f"rawclient-{len(bodies)}x{receivers.count}.json"
     job.write_text(json.dumps({"urls": receivers.urls, "secrets": secrets, "bodies": bodies,
                                "concurrency": ctx.webhook_concurrency}))
     client = Helper("bench.rawclient", str(job))
     await client.start()
+    meter = CpuMeter({"raw client": client.pid, "harness": os.getpid()})
     try:
+        meter.start()
         started = time.perf_counter()
         answer = await client.ask("go", _timeout(total))
+        meter.stop()
     finally:
         await client.stop()
     if answer != f"done {total} 0" or len(receivers.arrivals) < total:
-        return None
-    return total / (receivers.arrivals[total - 1].at - started)
+        return None, meter
+    return total / (receivers.arrivals[total - 1].at - started), meter
