@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from prometheus_client import REGISTRY
 
-from services.parser.service import ParserService
+from services.parser.service import INLINE_MAX_BYTES, ParserService
 from shared.messaging import OutgoingMessage
 from shared.messaging.memory import MemoryBroker
 from shared.messaging.topology import REASON_HEADER
@@ -61,3 +63,24 @@ async def test_a_truncated_document_is_dead_lettered_and_counted() -> None:
     _, message = dead.get_nowait()
     assert "empty-body" == message.headers[REASON_HEADER]
     assert before + 1 == _count("unprocessable")
+
+
+async def test_small_documents_parse_on_the_loop_and_large_ones_in_the_parse_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small kst XML is parsed inline; one over the inline limit goes to the parse thread."""
+    threads: list[str] = []
+    original = ParserService.normalise
+
+    def spy(raw: RawDocument) -> NormalisedDocument:
+        threads.append(threading.current_thread().name)
+        return original(raw)
+
+    monkeypatch.setattr(ParserService, "normalise", staticmethod(spy))
+    small = (KST / "kst-31839-1105-motie-full-metadata.xml").read_bytes()
+    assert len(small) <= INLINE_MAX_BYTES
+    large = small.replace(b"</officiele-publicatie>",
+                          b"<!--" + b"x" * INLINE_MAX_BYTES + b"--></officiele-publicatie>")
+    await _run(small)
+    await _run(large)
+    assert threading.main_thread().name == threads[0]
+    assert threads[1].startswith("parse")
