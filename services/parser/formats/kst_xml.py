@@ -22,6 +22,7 @@ from shared.xml import safe_parser
 _BODY_SKIP = {"noot", "ondertekening", "kamerstukkop", "dossier", "stuknr", "titel", "meta",
               "metadata", "datumtekst", "ontvanger", "aanhef", "slotformule", "plaats-datum",
               "dagtekening"}
+_BODY_SKIP_TAGS = tuple("{*}" + name for name in sorted(_BODY_SKIP))
 _DOSSIER = re.compile(r"^\s*(\d[\d ]{0,8}\d)\s*-?\s*([A-Za-z0-9]{1,8})?\s*$")
 
 
@@ -58,37 +59,32 @@ def local(element: etree._Element) -> str:
 
 
 def text_of(element: etree._Element | None) -> str:
-    """All text inside ``element``, whitespace collapsed, notes left out."""
+    """All text inside ``element``, whitespace collapsed, notes and comments left out.
+
+    The text after a note (its tail) is the sentence going on, so it stays.
+    """
     if element is None:
         return ""
     parts: list[str] = []
-    for node in element.iter():
-        if local(node) == "noot":
-            continue
-        if node is not element and _inside_note(node, element):
-            continue
-        if node.text and local(node) != "noot":
-            parts.append(node.text)
-        if node is not element and node.tail and not _inside_note(node, element):
-            parts.append(node.tail)
+    _gather(element, parts)
     return " ".join("".join(parts).split())
 
 
-def _inside_note(node: etree._Element, stop: etree._Element) -> bool:
-    parent = node.getparent()
-    while parent is not None and parent is not stop:
-        if local(parent) == "noot":
-            return True
-        parent = parent.getparent()
-    return False
+def _gather(node: etree._Element, parts: list[str]) -> None:
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        if isinstance(child.tag, str) and local(child) != "noot":
+            _gather(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def find(root: etree._Element, name: str) -> etree._Element | None:
-    """The first descendant with local name ``name``."""
-    for node in root.iter():
-        if local(node) == name:
-            return node
-    return None
+    """The first element with local name ``name``: ``root`` itself or a descendant."""
+    # lxml filters by tag in C ("{*}" matches any namespace or none): the walks of this
+    # module were most of a kst document's parse time when done node by node in Python.
+    return next(root.iter("{*}" + name), None)
 
 
 def parse_kst_xml(body: bytes, related: dict[str, str] | None = None) -> Draft:
@@ -152,17 +148,17 @@ def _override(draft: Draft, own: Draft) -> None:
 
 def _first_title(root: etree._Element) -> str | None:
     """The first ``titel`` that is not the publication's masthead ('STAATSCOURANT')."""
-    for node in root.iter():
+    for node in root.iter("{*}titel"):
         parent = node.getparent()
         masthead = parent is not None and parent.getparent() is root and local(parent) == "kop"
-        if local(node) == "titel" and not masthead:
+        if not masthead:
             return text_of(node) or None
     return None
 
 
 def _vergaderjaar(root: etree._Element) -> str | None:
-    for node in root.iter():
-        if local(node) == "tekstregel" and node.get("inhoud") == "vergaderjaar":
+    for node in root.iter("{*}tekstregel"):
+        if node.get("inhoud") == "vergaderjaar":
             match = re.search(r"\d{4}-\d{4}", text_of(node))
             return match[0] if match else None
     return None
@@ -188,17 +184,15 @@ def _stuk_title(root: etree._Element) -> str | None:
 def _date(root: etree._Element) -> date | None:
     """The letter's date: the place-and-date line of ``brief``, else the first dated element."""
     scope = find(root, "brief")
-    for node in (scope if scope is not None else root).iter():
-        if local(node) in ("datum", "dagtekening") and node.get("isodatum"):
+    for node in (scope if scope is not None else root).iter("{*}datum", "{*}dagtekening"):
+        if node.get("isodatum"):
             return dates.parse_iso_date(node.get("isodatum"))
     return None
 
 
 def _signatories(root: etree._Element) -> list[Signatory]:
     found: list[Signatory] = []
-    for node in root.iter():
-        if local(node) != "ondertekening":
-            continue
+    for node in root.iter("{*}ondertekening"):
         role = text_of(find(node, "functie")) or None
         name = text_of(find(node, "naam")) or None
         if role or name:
@@ -217,9 +211,7 @@ def _from_signers(signers: list[Signatory]) -> Ministry | None:
 
 def _footnotes(root: etree._Element) -> list[Footnote]:
     notes: list[Footnote] = []
-    for node in root.iter():
-        if local(node) != "noot":
-            continue
+    for node in root.iter("{*}noot"):
         number = text_of(find(node, "noot.nr")) or node.get("id") or str(len(notes) + 1)
         texts = [text_of(child) for child in node if local(child) != "noot.nr"]
         notes.append(Footnote(number=number, text=" ".join(t for t in texts if t)))
@@ -231,9 +223,9 @@ def _sections(root: etree._Element) -> list[Section]:
     sections: list[Section] = []
     heading: str | None = None
     paragraphs: list[str] = []
-    for node in root.iter():
+    for node in root.iter("{*}al", "{*}tussenkop"):
         name = local(node)
-        if name not in ("al", "tussenkop") or _skipped(node):
+        if _skipped(node):
             continue
         text = text_of(node)
         if name == "tussenkop":
@@ -248,9 +240,4 @@ def _sections(root: etree._Element) -> list[Section]:
 
 
 def _skipped(node: etree._Element) -> bool:
-    parent = node.getparent()
-    while parent is not None:
-        if local(parent) in _BODY_SKIP:
-            return True
-        parent = parent.getparent()
-    return False
+    return next(node.iterancestors(*_BODY_SKIP_TAGS), None) is not None

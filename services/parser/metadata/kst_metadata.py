@@ -28,8 +28,7 @@ def _collect(elements: list[etree._Element]) -> dict[str, str]:
 
 def read_embedded(root: etree._Element) -> dict[str, str]:
     """The ``metadata/meta`` name → content pairs of a publication document."""
-    metas = [e for e in root.iter() if isinstance(e.tag, str)
-             and etree.QName(e.tag).localname == "meta"]
+    metas = list(root.iter("{*}meta"))
     return _collect(metas)
 
 
@@ -39,8 +38,7 @@ def read_metadata_xml(text: str) -> dict[str, str]:
         root = etree.fromstring(text.lstrip("\ufeff").encode("utf-8"), parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         raise Unprocessable("malformed-xml", f"metadata.xml: {exc}") from exc
-    metas = [e for e in root.iter() if isinstance(e.tag, str)
-             and etree.QName(e.tag).localname in ("metadata", "meta")]
+    metas = list(root.iter("{*}metadata", "{*}meta"))
     return _collect(metas)
 
 

@@ -124,6 +124,16 @@ def test_constructed_letter_body() -> None:
     assert "Ollongren" not in (record.body_text or "")
 
 
+def test_text_after_a_note_stays_in_the_body() -> None:
+    """A note inside a sentence leaves the sentence whole: the text after it is kept."""
+    body = LETTER.read_bytes().replace(b"</noot></al>", b"</noot> en de bijlage.</al>")
+    assert body != LETTER.read_bytes()
+    record = parse_bytes(body, format="kst-xml")
+    assert "Zie ook Kamerstuk 99999, nr. 2. en de bijlage." in (record.body_text or "")
+    assert "Constructed footnote" not in (record.body_text or "")
+    assert [Footnote(number="1", text="Constructed footnote.")] == record.footnotes
+
+
 def test_truncated_xml_is_recovered_with_warning() -> None:
     """A body cut off halfway still yields the identity, with a warning."""
     body = FULL.read_bytes()
