@@ -167,7 +167,7 @@ def http_headers() -> dict[str, str]:
     context = _current.get()
     if context is None:
         return {}
-    return {TRACEPARENT_HEADER: replace(context, span_id=new_id(64)).traceparent}
+    return {TRACEPARENT_HEADER: f"00-{context.trace_id}-{new_id(64)}-01"}
 
 
 def _text(value: object) -> str | None:

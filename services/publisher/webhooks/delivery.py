@@ -111,6 +111,7 @@ class Dispatcher:
         self._config = config
         self._lanes: dict[str, Lane] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._timeout = aiohttp.ClientTimeout(total=config.timeout)
         self._in_flight = InFlight()
         self._successes = SuccessLog(registry)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -316,7 +317,7 @@ class Dispatcher:
                    **signature_headers(event_id, body, endpoint.signing_secrets())}
         try:
             async with self._session.post(endpoint.url, data=body, headers=headers, allow_redirects=False,
-                                          timeout=aiohttp.ClientTimeout(total=self._config.timeout)) as resp:
+                                          timeout=self._timeout) as resp:
                 excerpt = await resp.content.read(RESPONSE_EXCERPT_BYTES)
                 latency = (time.monotonic() - started) * 1000
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
@@ -333,8 +334,6 @@ class Dispatcher:
     async def _settle(self, endpoint: Endpoint, row: DeliveryRow, attempt: Attempt,
                       retry_after: float | None, refused: bool) -> None:
         status = attempt.status_code
-        logged = log.bind(endpoint_id=endpoint.id, delivery_id=row.id, event_id=row.event_id,
-                          attempt=attempt.attempt, status=status, error=attempt.error)
         lane = self._lane(endpoint.id)
         if status is not None and 200 <= status < 300:
             lane.failing = False
@@ -342,8 +341,11 @@ class Dispatcher:
             await self._successes.record(row.id, attempt, endpoint.id)
             # debug: one line per success is most of the logging at thousands a second; the
             # attempt log (admin API) and kamerstroom_deliveries_total keep the record
-            logged.debug("webhook delivered", latency_ms=round(attempt.latency_ms, 1))
+            log.debug("webhook delivered", endpoint_id=endpoint.id, delivery_id=row.id,
+                      latency_ms=round(attempt.latency_ms, 1))
             return
+        logged = log.bind(endpoint_id=endpoint.id, delivery_id=row.id, event_id=row.event_id,
+                          attempt=attempt.attempt, status=status, error=attempt.error)
         lane.failing = True
         if refused or status == 410:
             self._registry.record_attempt(row.id, attempt, "failed")

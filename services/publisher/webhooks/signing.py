@@ -7,6 +7,7 @@ secret rotation both secrets sign (space-separated signatures, as the specificat
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -27,9 +28,15 @@ def signature_headers(message_id: str, body: bytes, signing_secrets: Iterable[st
     """The three Standard Webhooks headers for ``body``, signed with every given secret."""
     when = (now or datetime.now(UTC)).astimezone(UTC)
     text = body.decode("utf-8")
-    signatures = [Webhook(s).sign(msg_id=message_id, timestamp=when, data=text) for s in signing_secrets]
+    signatures = [_signer(s).sign(msg_id=message_id, timestamp=when, data=text) for s in signing_secrets]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(when.timestamp())),
         "webhook-signature": " ".join(signatures),
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _signer(secret: str) -> Webhook:
+    """The signer for ``secret``, made once (it decodes the secret) rather than per delivery."""
+    return Webhook(secret)

@@ -8,6 +8,7 @@ holds for the address actually connected to (no DNS rebinding between check and 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
@@ -46,6 +47,7 @@ def check_address(host: str, address: str) -> None:
         raise UnsafeURL(f"{host} resolves to {address}, a private or reserved address")
 
 
+@functools.lru_cache(maxsize=4096)  # every delivery checks its endpoint's URL again
 def check_syntax(url: str, *, allow_private: bool) -> URL:
     """Scheme and host checks that need no DNS; returns the parsed URL."""
     try:
