@@ -23,32 +23,58 @@ from bench.sut import Sut, SutError
 
 MB = 1024 * 1024
 PIPELINE = "pipeline"
+PIPELINE_SEPARATE = "pipeline/separate-processes"
 MEMORY = "memory/peak-rss"
+# The services that handle a raw document, each in its own process (the fetcher is not
+# needed: the documents go straight into <ns>.raw).
+SEPARATE = ("parser", "publisher")
 
 
 async def run(ctx: Context) -> list[Result]:
-    """Letters/s of ``kamerstroom run`` beside the raw relay, and the run's peak RSS."""
+    """Letters/s of ``kamerstroom run`` beside the raw relay, and the run's peak RSS.
+
+    A third row, without a target, runs the parser and the publisher as two processes
+    (``kamerstroom parser`` + ``kamerstroom publisher``), as a deployment with more than
+    one core would: the figure a user weighs against ``run``'s single process.
+    """
     count = ctx.sizes.pipeline_letters
     bodies = corpus.raw_bodies(count)
     before, relay_cpu = await _relay_or_none(ctx, bodies)
     try:
-        rate, peak, system_cpu = await _system(ctx, bodies)
+        rate, peak, system_cpu = await _system(ctx, bodies, ("run",))
     except (SutError, TimeoutError) as exc:
         return [unmeasured(PIPELINE, "letters/s", str(exc), target=0.7, target_kind="min_ratio"),
                 unmeasured(MEMORY, "MB", str(exc), target=250, target_kind="max_value")]
+    try:
+        split: tuple[float, int, CpuMeter] | str = await _system(ctx, bodies, SEPARATE)
+    except (SutError, TimeoutError) as exc:
+        split = str(exc)
     after, _ = await _relay_or_none(ctx, bodies)
     runs = [r for r in (before, after) if r is not None]
     baseline = sum(runs) / len(runs) if runs else None
-    note = (f"{count} letters, prefetch {ctx.prefetch}; raw relay before/after: "
-            + " / ".join("failed" if r is None else f"{r:.1f}" for r in (before, after))
-            + f"; CPU per letter: {system_cpu.per_item(count)}"
-            + (f"; relay run: {relay_cpu.per_item(count)}" if relay_cpu else ""))
+    relay_note = ("raw relay before/after: "
+                  + " / ".join("failed" if r is None else f"{r:.1f}" for r in (before, after))
+                  + (f"; relay run: {relay_cpu.per_item(count)}" if relay_cpu else ""))
+    note = (f"{count} letters, prefetch {ctx.prefetch}; CPU per letter: "
+            f"{system_cpu.per_item(count)}; {relay_note}")
     return [
         measured(PIPELINE, rate, "letters/s", baseline=baseline, target=0.7, target_kind="min_ratio",
                  note=note),
+        _separate_row(split, baseline, count, ctx.prefetch),
         measured(MEMORY, peak / MB, "MB", target=250, target_kind="max_value",
                  note=f"VmHWM of `kamerstroom run` after {count} letters"),
     ]
+
+
+def _separate_row(split: tuple[float, int, CpuMeter] | str, baseline: float | None,
+                  count: int, prefetch: int) -> Result:
+    if isinstance(split, str):
+        return unmeasured(PIPELINE_SEPARATE, "letters/s", split)
+    rate, _, cpu = split
+    return measured(PIPELINE_SEPARATE, rate, "letters/s", baseline=baseline,
+                    note=f"{count} letters, prefetch {prefetch}, `kamerstroom parser` and "
+                         f"`kamerstroom publisher` as two processes; CPU per letter: "
+                         f"{cpu.per_item(count)}; baseline: the same relay runs")
 
 
 async def _relay_or_none(ctx: Context, bodies: list[bytes]) -> tuple[float | None, CpuMeter | None]:
@@ -63,26 +89,35 @@ def _timeout(count: int) -> float:
     return 30.0 + count / 20
 
 
-async def _system(ctx: Context, bodies: list[bytes]) -> tuple[float, int, CpuMeter]:
+async def _system(ctx: Context, bodies: list[bytes],
+                  commands: tuple[str, ...]) -> tuple[float, int, CpuMeter]:
+    """Letters/s of ``kamerstroom <command>`` processes together, the first one's peak RSS,
+    and the CPU each spent."""
     namespace = new_namespace(PIPELINE)
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         counter = Counter(ctx.amqp_url, topology.events)
         await counter.start()
-        sut = Sut("run", namespace=namespace, amqp_url=ctx.amqp_url, workdir=ctx.workdir,
-                  env={"KAMERSTROOM_PREFETCH": str(ctx.prefetch),
-                       "KAMERSTROOM_OB_SRU_URL": "http://127.0.0.1:9/sru"})
+        suts = [Sut(command, namespace=namespace, amqp_url=ctx.amqp_url, workdir=ctx.workdir,
+                    env={"KAMERSTROOM_PREFETCH": str(ctx.prefetch),
+                         "KAMERSTROOM_OB_SRU_URL": "http://127.0.0.1:9/sru"})
+                for command in commands]
         try:
-            await sut.start()
-            meter = CpuMeter({"kamerstroom": sut.pid, "broker": broker_pid()})
+            for sut in suts:
+                await sut.start()
+            names = {f"kamerstroom {s.command}" if len(suts) > 1 else "kamerstroom": s.pid
+                     for s in suts}
+            meter = CpuMeter({**names, "broker": broker_pid()})
             seconds = await _drive(ctx, counter, topology.raw, bodies, meter)
-            sut.check_alive()
-            peak = sut.peak_rss_bytes()
+            for sut in suts:
+                sut.check_alive()
+            peak = suts[0].peak_rss_bytes()
         finally:
-            await sut.stop()
+            for sut in suts:
+                await sut.stop()
             await counter.stop()
     if seconds is None:
         raise SutError(f"only {len(counter.arrivals)} of {len(bodies)} events arrived; "
-                       f"log: {sut.log_tail()}")
+                       f"log: {' / '.join(s.log_tail() for s in suts)}")
     return len(bodies) / seconds, peak, meter
 
 

@@ -17,12 +17,17 @@ async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monke
     monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
     await harness.run(["pipeline"], quick=True, out=tmp_path, echo=lambda line: None)
     rows = json.loads((tmp_path / "latest.json").read_text())
-    assert ["pipeline", "memory/peak-rss"] == [row["scenario"] for row in rows]
-    assert [FIELDS, FIELDS] == [set(row) for row in rows]
-    pipeline, memory = rows
+    assert ["pipeline", "pipeline/separate-processes", "memory/peak-rss"] == [
+        row["scenario"] for row in rows]
+    assert [FIELDS] * 3 == [set(row) for row in rows]
+    pipeline, separate, memory = rows
     assert ("letters/s", "min_ratio", 0.7) == (pipeline["unit"], pipeline["target_kind"], pipeline["target"])
+    assert ("letters/s", None, None, None) == (
+        separate["unit"], separate["target_kind"], separate["target"], separate["met"])
     assert ("MB", "max_value", 250) == (memory["unit"], memory["target_kind"], memory["target"])
     assert [True, True] == [isinstance(row["figure"], float) and isinstance(row["met"], bool)
-                            for row in rows], rows
-    assert isinstance(pipeline["baseline"], float), pipeline["note"]
+                            for row in (pipeline, memory)], rows
+    assert isinstance(separate["figure"], float), separate["note"]
+    assert separate["baseline"] == pipeline["baseline"]
+    assert "CPU per letter: kamerstroom " in pipeline["note"]
     assert "| pipeline |" in (tmp_path / "latest.md").read_text()
