@@ -11,8 +11,6 @@ the scenario weighs on both sides alike.
 
 from __future__ import annotations
 
-import time
-
 from bench import corpus
 from bench.amqp import Counter, namespace_topology, new_namespace, publish_many
 from bench.context import Context
@@ -146,8 +144,7 @@ async def _drive(ctx: Context, counter: Counter, exchange: str, bodies: list[byt
     ``meter`` counts the CPU its processes spend meanwhile.
     """
     meter.start()
-    started = time.perf_counter()
-    await publish_many(ctx.amqp_url, exchange, bodies, corpus.FEED)
+    started = await publish_many(ctx.amqp_url, exchange, bodies, corpus.FEED)
     arrived = await counter.wait_for(len(bodies), _timeout(len(bodies)))
     meter.stop()
     if not arrived:
