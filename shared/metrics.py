@@ -18,6 +18,7 @@ id, URL or anything else unbounded.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -111,5 +112,13 @@ def mark_poll(source: str, *, ok: bool, kind: str | None = None) -> None:
 
 def observe_delivery(outcome: str, seconds: float) -> None:
     """Count one webhook delivery attempt and its duration under ``outcome``."""
-    DELIVERIES.labels(outcome=outcome).inc()
-    DELIVERY_ATTEMPT_SECONDS.labels(outcome=outcome).observe(seconds)
+    counter, histogram = _delivery_series(outcome)
+    counter.inc()
+    histogram.observe(seconds)
+
+
+@functools.lru_cache(maxsize=16)
+def _delivery_series(outcome: str) -> tuple[Counter, Histogram]:
+    # labels() looks the child up under a lock on every call: thousands of times a second
+    # here, for three possible outcomes.
+    return DELIVERIES.labels(outcome=outcome), DELIVERY_ATTEMPT_SECONDS.labels(outcome=outcome)

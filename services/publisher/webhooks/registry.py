@@ -200,9 +200,10 @@ class EndpointRegistry:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (eid, url, description, (filter or EndpointFilter()).model_dump_json(), new_secret(),
              _iso(_now())))
-        self._enabled = None
         endpoint = self.get(eid)
         assert endpoint is not None
+        if self._enabled is not None:  # the newest endpoint comes last; no reload of them all
+            self._enabled = [*self._enabled, endpoint]
         return endpoint
 
     def get(self, endpoint_id: str) -> Endpoint | None:

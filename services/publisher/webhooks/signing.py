@@ -24,10 +24,13 @@ def new_secret() -> str:
 
 
 def signature_headers(message_id: str, body: bytes, signing_secrets: Iterable[str],
-                      now: datetime | None = None) -> dict[str, str]:
-    """The three Standard Webhooks headers for ``body``, signed with every given secret."""
+                      now: datetime | None = None, *, text: str | None = None) -> dict[str, str]:
+    """The three Standard Webhooks headers for ``body``, signed with every given secret.
+
+    ``text``: ``body`` decoded, when the caller has it already (it must be exactly that).
+    """
     when = (now or datetime.now(UTC)).astimezone(UTC)
-    text = body.decode("utf-8")
+    text = body.decode("utf-8") if text is None else text
     signatures = [_signer(s).sign(msg_id=message_id, timestamp=when, data=text) for s in signing_secrets]
     return {
         "webhook-id": message_id,

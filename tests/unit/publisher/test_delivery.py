@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from standardwebhooks.webhooks import Webhook
+
 from kamerstroom.receivers import WebhookReceiver, wait_for
 from services.publisher.webhooks.delivery import (
     MAX_PAYLOAD_BYTES,
@@ -153,3 +155,36 @@ async def test_failing_endpoint_gets_new_deliveries_through_the_queue(tmp_path: 
         await receiver.stop()
     assert f"{delivery_id(endpoint.id, 'event-2')}:1" in jobs(broker)
     assert [] == registry.unqueued()
+
+
+async def test_full_and_capped_payloads_are_signed_as_sent(tmp_path: Path) -> None:
+    """The signature of a normal and of an over-the-cap event verifies on the bytes received."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    broker, registry, dispatcher = await started(tmp_path)
+    try:
+        endpoint = registry.create(receiver.url)
+        big = event(body_text="x" * (MAX_PAYLOAD_BYTES + 10)).model_copy(update={"id": "event-2"})
+        for sent in (event(), big):
+            assert 1 == await dispatcher.fan_out(sent, sent.model_dump_json())
+        assert await wait_for(lambda: len(receiver.received) == 2, timeout=5)
+    finally:
+        await dispatcher.drain()
+        await dispatcher.close()
+        await broker.close()
+        await receiver.stop()
+    by_id = {r.headers["webhook-id"]: r for r in receiver.received}
+    for received in by_id.values():
+        Webhook(endpoint.secret).verify(received.raw, received.headers)
+    assert by_id["event-1"].body["data"]["body_text"] is not None
+    assert by_id["event-2"].body["data"]["body_text"] is None
+
+
+def test_enabled_endpoints_include_one_created_after_they_were_read(tmp_path: Path) -> None:
+    """The cached list of enabled endpoints gains a new endpoint, in creation order."""
+    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    first = registry.create("https://a.example/")
+    assert [first.id] == [e.id for e in registry.enabled()]
+    second = registry.create("https://b.example/")
+    assert [first.id, second.id] == [e.id for e in registry.enabled()]
+    assert [e.id for e in registry.all()] == [e.id for e in registry.enabled()]
