@@ -163,6 +163,10 @@ def delivery_id(endpoint_id: str, event_id: str) -> str:
     return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{endpoint_id}:{event_id}"))
 
 
+# Ids per "IN (...)" query: well under SQLite's limit on bound parameters.
+_IN_BATCH = 500
+
+
 class EndpointRegistry:
     """CRUD for endpoints; bookkeeping for deliveries and attempts."""
 
@@ -291,21 +295,32 @@ class EndpointRegistry:
         Only rows this call created are returned: an existing row (an event announced again
         after a crash) already has a job in the queue or is sent again by ``unqueued()``.
         """
-        now, event_json = _iso(_now()), event_json or event.model_dump_json()
-        created = []
+        stamp, event_json = _now(), event_json or event.model_dump_json()
+        now = _iso(stamp)
+        wanted = {delivery_id(endpoint_id, event.id): endpoint_id for endpoint_id in endpoint_ids}
         with self._transaction():
             self._store_event(event.id, event_json)
-            for endpoint_id in endpoint_ids:
-                did = delivery_id(endpoint_id, event.id)
-                cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type,"
-                    " event_json, status, created_at, updated_at, queued)"
-                    " VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)",
-                    (did, endpoint_id, event.id, event.type, now, now))
-                if cursor.rowcount:
-                    created.append(DeliveryRow(did, endpoint_id, event.id, event.type, event_json,
-                                               "pending", 0, _now(), _now()))
-        return created
+            # One lookup and one prepared insert for all endpoints: row by row, a fan-out to
+            # a thousand endpoints spent 10 ms here before its first attempt could start.
+            existing = self._existing(list(wanted))
+            new = [did for did in wanted if did not in existing]
+            self._db.executemany(
+                "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type,"
+                " event_json, status, created_at, updated_at, queued)"
+                " VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)",
+                [(did, wanted[did], event.id, event.type, now, now) for did in new])
+        return [DeliveryRow(did, wanted[did], event.id, event.type, event_json, "pending", 0, stamp, stamp)
+                for did in new]
+
+    def _existing(self, ids: list[str]) -> set[str]:
+        """Which of these delivery ids have a row already."""
+        found: set[str] = set()
+        for start in range(0, len(ids), _IN_BATCH):
+            batch = ids[start:start + _IN_BATCH]
+            marks = ", ".join("?" * len(batch))
+            found.update(r[0] for r in self._db.execute(
+                f"SELECT id FROM webhook_deliveries WHERE id IN ({marks})", batch))
+        return found
 
     def _store_event(self, event_id: str, event_json: str) -> None:
         """The event's body, once for all its deliveries (rows keep ``event_json`` empty)."""
