@@ -51,7 +51,7 @@ from services.publisher.webhooks.registry import (
 )
 from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait
 from services.publisher.webhooks.signing import signature_headers
-from services.publisher.webhooks.ssrf import GuardedResolver, HostUnresolvable, UnsafeURL, check_url
+from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_before_connect
 from shared import metrics, tracing
 from shared.errors import Unprocessable
 from shared.messaging import Broker, Delivery, OutgoingMessage
@@ -307,10 +307,8 @@ class Dispatcher:
         """POST once. Returns the attempt, the ``Retry-After`` seconds, and whether the URL was refused."""
         assert self._session is not None, "start() first"
         started, at = time.monotonic(), datetime.now(UTC)
-        try:
-            await check_url(endpoint.url, allow_private=self._config.allow_private)
-        except HostUnresolvable as exc:  # DNS trouble passes: try again later
-            return Attempt(number, at, None, 0.0, "", str(exc)), None, False
+        try:  # names are checked as they are resolved, by the session's GuardedResolver
+            check_before_connect(endpoint.url, allow_private=self._config.allow_private)
         except UnsafeURL as exc:
             return Attempt(number, at, None, 0.0, "", f"refused: {exc}"), None, True
         body, text = _request_body(event_json)

@@ -63,6 +63,29 @@ def check_syntax(url: str, *, allow_private: bool) -> URL:
     return parsed
 
 
+def check_before_connect(url: str, *, allow_private: bool) -> None:
+    """What a delivery checks itself: the URL's syntax and an address written in it.
+
+    A host name is not resolved here: ``GuardedResolver`` checks every address the
+    connector resolves, the one it then connects to, so resolving again before each
+    delivery would only add a DNS lookup per attempt. An address written in the URL
+    never reaches a resolver, so it is checked here.
+    """
+    parsed = check_syntax(url, allow_private=allow_private)
+    host = parsed.raw_host or ""
+    if allow_private or not _is_address(host):
+        return
+    check_address(host, host)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 async def check_url(url: str, *, allow_private: bool, resolve: Resolve | None = None) -> None:
     """Refuse ``url`` unless it may receive webhooks (resolving its host now)."""
     parsed = check_syntax(url, allow_private=allow_private)

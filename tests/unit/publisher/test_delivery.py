@@ -188,3 +188,40 @@ def test_enabled_endpoints_include_one_created_after_they_were_read(tmp_path: Pa
     second = registry.create("https://b.example/")
     assert [first.id, second.id] == [e.id for e in registry.enabled()]
     assert [e.id for e in registry.all()] == [e.id for e in registry.enabled()]
+
+
+async def test_internal_targets_are_refused_at_delivery_without_a_retry(tmp_path: Path) -> None:
+    """With private targets off, a name that resolves to loopback and a loopback address
+    written in the URL are refused when the delivery is made (say, after DNS changed
+    since registration): failed at once, not retried, and nothing reaches the receiver."""
+    receiver = WebhookReceiver()
+    await receiver.start()
+    port = receiver.url.split(":")[2].split("/")[0]
+    broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
+    await broker.connect()
+    dispatcher = Dispatcher(broker, registry, DispatchSettings(policy=RetryPolicy((0, 0.05)),
+                                                               allow_private=False))
+    await dispatcher.start()
+    try:
+        # Registered straight in the store: the admin API would refuse both.
+        by_name = registry.create(f"https://localhost:{port}/hook")
+        by_address = registry.create(f"https://127.0.0.1:{port}/hook")
+        assert 2 == await dispatcher.fan_out(event())
+
+        def settled() -> bool:
+            return all(registry.deliveries(e.id)[0].status == "failed" for e in (by_name, by_address))
+
+        assert await wait_for(settled, timeout=5)
+    finally:
+        await dispatcher.drain()
+        await dispatcher.close()
+        await broker.close()
+        await receiver.stop()
+    for endpoint in (by_name, by_address):
+        row = registry.deliveries(endpoint.id)[0]
+        attempts = registry.attempts(row.id)
+        assert [1] == [a.attempt for a in attempts]
+        assert (attempts[0].error or "").startswith("refused: "), attempts[0].error
+        assert "loopback" in (attempts[0].error or "")
+    assert [] == receiver.received
+    assert [] == jobs(broker)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.publisher.webhooks.ssrf import HostUnresolvable, UnsafeURL, check_url
+from services.publisher.webhooks.ssrf import HostUnresolvable, UnsafeURL, check_before_connect, check_url
 
 
 def resolving_to(address: str):
@@ -62,3 +62,22 @@ async def test_unresolvable_host_is_its_own_refusal() -> None:
 
     with pytest.raises(HostUnresolvable, match="does not resolve"):
         await check_url("https://gone.example/hook", allow_private=False, resolve=nothing)
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("https://10.0.0.1/hook", "private"),
+    ("https://[::1]/hook", "loopback"),
+    ("https://169.254.169.254/", "metadata"),
+    ("http://93.184.216.34/hook", "https"),
+])
+def test_before_connect_refuses_what_needs_no_dns(url: str, why: str) -> None:
+    """Addresses written in the URL and bad syntax are refused before any connection."""
+    with pytest.raises(UnsafeURL, match=why):
+        check_before_connect(url, allow_private=False)
+
+
+def test_before_connect_leaves_names_to_the_resolver() -> None:
+    """A name is not looked up before connecting (the connector's resolver checks it):
+    even one that cannot resolve passes this check."""
+    check_before_connect("https://kamerstroom-test.invalid/hook", allow_private=False)
+    check_before_connect("http://127.0.0.1:8080/hook", allow_private=True)
