@@ -84,15 +84,23 @@ def test_payload_under_the_cap_is_unchanged() -> None:
     assert small.encode() == payload(small)
 
 
-async def started(tmp_path: Path, schedule: tuple[float, ...] = (0,)) -> tuple[MemoryBroker, EndpointRegistry,
-                                                                               Dispatcher]:
-    """A started dispatcher on the in-memory broker, private addresses allowed."""
+async def started(tmp_path: Path, schedule: tuple[float, ...] = (0,), *, allow_private: bool = True
+                  ) -> tuple[MemoryBroker, EndpointRegistry, Dispatcher]:
+    """A started dispatcher on the in-memory broker (private addresses allowed unless said)."""
     broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
     await broker.connect()
-    config = DispatchSettings(policy=RetryPolicy(schedule), allow_private=True)
+    config = DispatchSettings(policy=RetryPolicy(schedule), allow_private=allow_private)
     dispatcher = Dispatcher(broker, registry, config)
     await dispatcher.start()
     return broker, registry, dispatcher
+
+
+async def stopped(dispatcher: Dispatcher, broker: MemoryBroker, receiver: WebhookReceiver) -> None:
+    """Let attempts in flight finish, then close the dispatcher, the broker and the receiver."""
+    await dispatcher.drain()
+    await dispatcher.close()
+    await broker.close()
+    await receiver.stop()
 
 
 def jobs(broker: MemoryBroker) -> list[str]:
@@ -110,10 +118,7 @@ async def test_first_attempt_needs_no_queued_job(tmp_path: Path) -> None:
         assert 1 == await dispatcher.fan_out(event())
         assert await wait_for(lambda: registry.deliveries(endpoint.id)[0].status == "succeeded", timeout=5)
     finally:
-        await dispatcher.drain()
-        await dispatcher.close()
-        await broker.close()
-        await receiver.stop()
+        await stopped(dispatcher, broker, receiver)
     assert ([], 1, ["event-1"]) == (jobs(broker), len(receiver.received),
                                     [r.headers["webhook-id"] for r in receiver.received])
 
@@ -130,10 +135,7 @@ async def test_first_attempts_left_unsent_are_queued_at_start(tmp_path: Path) ->
     try:
         assert await wait_for(lambda: registry.deliveries(endpoint.id)[0].status == "succeeded", timeout=5)
     finally:
-        await dispatcher.drain()
-        await dispatcher.close()
-        await broker.close()
-        await receiver.stop()
+        await stopped(dispatcher, broker, receiver)
     assert ([], 1) == (registry.unqueued(), len(receiver.received))
 
 
@@ -149,10 +151,7 @@ async def test_failing_endpoint_gets_new_deliveries_through_the_queue(tmp_path: 
         second = event().model_copy(update={"id": "event-2"})
         await dispatcher.fan_out(second)
     finally:
-        await dispatcher.drain()
-        await dispatcher.close()
-        await broker.close()
-        await receiver.stop()
+        await stopped(dispatcher, broker, receiver)
     assert f"{delivery_id(endpoint.id, 'event-2')}:1" in jobs(broker)
     assert [] == registry.unqueued()
 
@@ -169,10 +168,7 @@ async def test_full_and_capped_payloads_are_signed_as_sent(tmp_path: Path) -> No
             assert 1 == await dispatcher.fan_out(sent, sent.model_dump_json())
         assert await wait_for(lambda: len(receiver.received) == 2, timeout=5)
     finally:
-        await dispatcher.drain()
-        await dispatcher.close()
-        await broker.close()
-        await receiver.stop()
+        await stopped(dispatcher, broker, receiver)
     by_id = {r.headers["webhook-id"]: r for r in receiver.received}
     for received in by_id.values():
         Webhook(endpoint.secret).verify(received.raw, received.headers)
@@ -197,11 +193,7 @@ async def test_internal_targets_are_refused_at_delivery_without_a_retry(tmp_path
     receiver = WebhookReceiver()
     await receiver.start()
     port = receiver.url.split(":")[2].split("/")[0]
-    broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
-    await broker.connect()
-    dispatcher = Dispatcher(broker, registry, DispatchSettings(policy=RetryPolicy((0, 0.05)),
-                                                               allow_private=False))
-    await dispatcher.start()
+    broker, registry, dispatcher = await started(tmp_path, (0, 0.05), allow_private=False)
     try:
         # Registered straight in the store: the admin API would refuse both.
         by_name = registry.create(f"https://localhost:{port}/hook")
@@ -213,10 +205,7 @@ async def test_internal_targets_are_refused_at_delivery_without_a_retry(tmp_path
 
         assert await wait_for(settled, timeout=5)
     finally:
-        await dispatcher.drain()
-        await dispatcher.close()
-        await broker.close()
-        await receiver.stop()
+        await stopped(dispatcher, broker, receiver)
     for endpoint in (by_name, by_address):
         row = registry.deliveries(endpoint.id)[0]
         attempts = registry.attempts(row.id)
