@@ -6,7 +6,10 @@ import asyncio
 
 
 class Goal:
-    """Wakes ``wait`` once ``observe`` reports a count at or past the goal."""
+    """Wakes ``wait`` once ``observe`` reports a count at or past the goal.
+
+    One goal at a time; a later, higher goal can be waited for after an earlier one.
+    """
 
     def __init__(self) -> None:
         self._goal = 0
@@ -22,6 +25,7 @@ class Goal:
         self._goal = goal
         if count >= goal:
             return True
+        self._reached.clear()  # a goal reached before does not count for this one
         try:
             async with asyncio.timeout(timeout):
                 await self._reached.wait()

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import time
+from dataclasses import dataclass
 
 from bench import corpus
 from bench.amqp import namespace_topology, new_namespace, publish_many
@@ -34,7 +36,8 @@ async def run(ctx: Context) -> list[Result]:
     """One row per shape."""
     s = ctx.sizes
     return [
-        await _case(ctx, f"webhooks/1x{s.webhook_fanout_endpoints}", 1, s.webhook_fanout_endpoints, 0),
+        await _case(ctx, f"webhooks/1x{s.webhook_fanout_endpoints}", 1, s.webhook_fanout_endpoints,
+                    0, rounds=s.webhook_fanout_rounds),
         await _case(ctx, f"webhooks/{s.webhook_stream_events}x{s.webhook_stream_endpoints}",
                     s.webhook_stream_events, s.webhook_stream_endpoints, 10_000),
     ]
@@ -58,31 +61,54 @@ def _timeout(total: int) -> float:
     return min(30.0 + total / 50, MAX_WAIT_SECONDS)
 
 
-async def _case(ctx: Context, name: str, events: int, endpoints: int, offset: int) -> Result:
-    total = events * endpoints
-    bodies = normalised_bodies(events, offset)
+@dataclass
+class SystemRun:
+    """What the system under test did: deliveries/s per round, and how it was set up."""
+
+    rates: list[float]
+    via: str
+    secrets: list[str]
+    partial: str
+    cpu: CpuMeter
+
+
+async def _case(ctx: Context, name: str, events: int, endpoints: int, offset: int,
+                rounds: int = 1) -> Result:
+    """``rounds`` rounds of ``events`` events to ``endpoints`` endpoints on each side; the
+    figure and the baseline are each side's median round."""
+    per_round = events * endpoints
+    batches = [normalised_bodies(events, offset + r * events) for r in range(rounds)]
     receivers = Receivers(endpoints)
     await receivers.start()
     try:
         try:
-            rate, via, secrets, partial, system_cpu = await _system(ctx, receivers, bodies, total)
+            system = await _system(ctx, receivers, batches, per_round)
         except (SutError, TimeoutError) as exc:
             return unmeasured(name, UNIT, str(exc), target=TARGET, target_kind="min_ratio")
-        delivered = _distinct_bodies(receivers)
+        delivered = _distinct_bodies(receivers)[:events]
         receivers.reset()
-        baseline, raw_cpu = await _raw(ctx, receivers, delivered, secrets)
+        raw_rates, raw_cpu = await _raw(ctx, receivers, delivered, system.secrets, rounds)
     finally:
         await receivers.stop()
-    return measured(name, rate, UNIT, baseline=baseline, target=TARGET, target_kind="min_ratio",
-                    note=f"{events} events × {endpoints} endpoints, endpoints via {via}; "
-                         f"{ctx.webhook_concurrency} in flight per endpoint{partial}; "
-                         f"CPU per delivery: {system_cpu.per_item(total, 'us')}; "
-                         f"raw run: {raw_cpu.per_item(total, 'us')}")
+    total = per_round * len(system.rates)
+    spread = (f"; median of {rounds} rounds (kamerstroom {_span(system.rates)}, raw {_span(raw_rates)})"
+              if rounds > 1 else "")
+    return measured(name, statistics.median(system.rates), UNIT,
+                    baseline=statistics.median(raw_rates) if raw_rates else None,
+                    target=TARGET, target_kind="min_ratio",
+                    note=f"{events} events × {endpoints} endpoints, endpoints via {system.via}; "
+                         f"{ctx.webhook_concurrency} in flight per endpoint{system.partial}{spread}; "
+                         f"CPU per delivery: {system.cpu.per_item(total, 'us')}; "
+                         f"raw run: {raw_cpu.per_item(per_round * max(1, len(raw_rates)), 'us')}")
 
 
-async def _system(ctx: Context, receivers: Receivers, bodies: list[bytes],
-                  total: int) -> tuple[float, str, list[str], str, CpuMeter]:
-    """Deliveries/s, how endpoints were registered, their secrets, a note if incomplete, CPU."""
+def _span(rates: list[float]) -> str:
+    return f"{min(rates):,.0f}–{max(rates):,.0f}" if rates else "failed"
+
+
+async def _system(ctx: Context, receivers: Receivers, batches: list[list[bytes]],
+                  per_round: int) -> SystemRun:
+    """Each batch published in turn once the last one was delivered; deliveries/s per round."""
     namespace = new_namespace("webhooks")
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         registered = await start_with_endpoints(
@@ -91,24 +117,29 @@ async def _system(ctx: Context, receivers: Receivers, bodies: list[bytes],
                                       "KAMERSTROOM_WEBHOOK_CONCURRENCY": str(ctx.webhook_concurrency)})
         meter = CpuMeter({"kamerstroom": registered.sut.pid, "broker": broker_pid(),
                           "harness": os.getpid()})
+        rates: list[float] = []
+        partial = ""
         try:
             meter.start()
-            started = time.perf_counter()
-            await publish_many(ctx.amqp_url, topology.normalised, bodies, corpus.FEED)
-            arrived = await receivers.wait_for(total, _timeout(total))
-            waited = time.perf_counter() - started
+            for number, bodies in enumerate(batches, 1):
+                started = await publish_many(ctx.amqp_url, topology.normalised, bodies, corpus.FEED)
+                arrived = await receivers.wait_for(number * per_round, _timeout(per_round))
+                if not arrived:
+                    got = len(receivers.arrivals) - (number - 1) * per_round
+                    waited = time.perf_counter() - started
+                    if got > 0:
+                        rates.append(got / waited)
+                    partial = (f"; INCOMPLETE: {got} of {per_round} deliveries in {waited:.0f}s, "
+                               "figure is their rate")
+                    break
+                rates.append(per_round / (receivers.arrivals[number * per_round - 1].at - started))
             meter.stop()
             registered.sut.check_alive()
         finally:
             await registered.sut.stop()
-    got = len(receivers.arrivals)
-    if not got:
-        raise SutError(f"no delivery arrived in {waited:.0f}s; log: {registered.sut.log_tail()}")
-    if not arrived:
-        note = f"; INCOMPLETE: {got} of {total} deliveries in {waited:.0f}s, figure is their rate"
-        return got / waited, registered.via, registered.secrets, note, meter
-    rate = total / (receivers.arrivals[total - 1].at - started)
-    return rate, registered.via, registered.secrets, "", meter
+    if not rates:
+        raise SutError(f"no delivery arrived; log: {registered.sut.log_tail()}")
+    return SystemRun(rates, registered.via, registered.secrets, partial, meter)
 
 
 def _distinct_bodies(receivers: Receivers) -> list[str]:
@@ -120,24 +151,27 @@ def _distinct_bodies(receivers: Receivers) -> list[str]:
     return list(seen.values())
 
 
-async def _raw(ctx: Context, receivers: Receivers, bodies: list[str],
-               secrets: list[str]) -> tuple[float | None, CpuMeter]:
-    """Deliveries/s of the raw client posting ``bodies`` to every receiver (None if any
-    failed), and the CPU it and the receivers spent."""
-    total = len(bodies) * receivers.count
+async def _raw(ctx: Context, receivers: Receivers, bodies: list[str], secrets: list[str],
+               rounds: int) -> tuple[list[float], CpuMeter]:
+    """Deliveries/s per round of the raw client posting ``bodies`` to every receiver (empty
+    if any delivery failed), and the CPU it and the receivers spent."""
+    per_round = len(bodies) * receivers.count
     job = ctx.workdir / f"rawclient-{len(bodies)}x{receivers.count}.json"
     job.write_text(json.dumps({"urls": receivers.urls, "secrets": secrets, "bodies": bodies,
                                "concurrency": ctx.webhook_concurrency}))
     client = Helper("bench.rawclient", str(job))
     await client.start()
     meter = CpuMeter({"raw client": client.pid, "harness": os.getpid()})
+    rates: list[float] = []
     try:
         meter.start()
-        started = time.perf_counter()
-        answer = await client.ask("go", _timeout(total))
+        for number in range(1, rounds + 1):
+            started = time.perf_counter()
+            answer = await client.ask("go", _timeout(per_round))
+            if answer != f"done {per_round} 0" or len(receivers.arrivals) < number * per_round:
+                return [], meter
+            rates.append(per_round / (receivers.arrivals[number * per_round - 1].at - started))
         meter.stop()
     finally:
         await client.stop()
-    if answer != f"done {total} 0" or len(receivers.arrivals) < total:
-        return None, meter
-    return total / (receivers.arrivals[total - 1].at - started), meter
+    return rates, meter
