@@ -19,11 +19,10 @@ log = structlog.get_logger(__name__)
 
 # Small XML, HTML and text documents are parsed on the event loop: a kst letter takes a
 # few tenths of a millisecond, 32 KB of HTML about 5 ms at most, and handing them to the
-# parse thread cost more than it saved. A thread
-# that holds the GIL makes the loop wait for it after every system call (each SQLite
-# statement, each socket send), which measured as 20% more CPU per letter in
-# ``kamerstroom run``. PDF, DOCX, undeclared and larger documents still go to the thread,
-# so a long or hostile one never stalls the loop.
+# parse thread cost more than it saved. A thread that holds the GIL makes the loop wait
+# for it after every system call (each SQLite statement, each socket send): 15-20% more
+# CPU per letter in ``kamerstroom run``, measured. PDF, DOCX, undeclared and larger
+# documents still go to the thread, so a long or hostile one never stalls the loop.
 INLINE_FORMATS = frozenset({"kst-xml", "html", "text"})
 INLINE_MAX_BYTES = 32 * 1024
 

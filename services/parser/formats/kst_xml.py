@@ -71,6 +71,7 @@ def text_of(element: etree._Element | None) -> str:
 
 
 def _gather(node: etree._Element, parts: list[str]) -> None:
+    # Recursion is bounded: without huge_tree, libxml2 stops nesting at 256 levels.
     if node.text:
         parts.append(node.text)
     for child in node:

@@ -134,6 +134,19 @@ def test_text_after_a_note_stays_in_the_body() -> None:
     assert [Footnote(number="1", text="Constructed footnote.")] == record.footnotes
 
 
+def test_nesting_past_the_parser_limit_is_refused_or_cut_not_a_crash() -> None:
+    """Thousands of nested elements inside a paragraph: the parser stops nesting at its
+    limit, so reading the text never runs out of stack."""
+    deep = b"<al>" + b"<i>x" * 5000 + b"</i>" * 5000 + b"</al></officiele-publicatie>"
+    body = LETTER.read_bytes().replace(b"</officiele-publicatie>", deep)
+    try:
+        record = parse_bytes(body, format="kst-xml")
+    except Unprocessable as exc:
+        assert "malformed-xml" == exc.reason
+    else:
+        assert any(w.startswith("xml recovered") for w in record.warnings)
+
+
 def test_truncated_xml_is_recovered_with_warning() -> None:
     """A body cut off halfway still yields the identity, with a warning."""
     body = FULL.read_bytes()
