@@ -17,6 +17,7 @@ service only adds what it learns: ``bind(correlation_id=record.id)`` in the pars
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from collections.abc import Iterator, Mapping
@@ -39,6 +40,7 @@ _current: ContextVar[TraceContext | None] = ContextVar("kamerstroom_trace", defa
 # Trace and span ids must be unique, not secret (W3C Trace Context): a generator seeded
 # from the OS spares a system call per hop and per webhook delivery.
 _ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)  # a forked child must not repeat the parent's ids
 
 
 def new_id(bits: int) -> str:
