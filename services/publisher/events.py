@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from shared.ids import uuid5_text
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 
 # Namespace for event ids: uuid5(kind + record id + version + content hash) is the same on
@@ -15,7 +16,7 @@ EVENT_ID_NAMESPACE = uuid.UUID("6f1d2c3e-9a7b-5e48-8c1d-4b2a7e0f9d31")
 def event_id(record: Kamerbrief, kind: EventKind) -> str:
     """Stable per record version and kind, so a redelivered or retried publish keeps it."""
     key = f"{kind.value}:{record.id}:{record.version}:{record.content_hash}"
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, key))
+    return uuid5_text(EVENT_ID_NAMESPACE, key)
 
 
 def kind_of(event: CloudEvent) -> EventKind:

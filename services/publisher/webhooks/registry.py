@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from services.publisher.webhooks.filters import EndpointFilter
 from services.publisher.webhooks.signing import new_secret
+from shared.ids import uuid5_text
 from shared.schema import CloudEvent
 from shared.sqlite import connect, transaction
 
@@ -160,11 +161,13 @@ class DeliveryRow:
 
 def delivery_id(endpoint_id: str, event_id: str) -> str:
     """Stable per (endpoint, event): announcing an event twice makes one delivery."""
-    return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{endpoint_id}:{event_id}"))
+    return uuid5_text(_DELIVERY_NAMESPACE, f"{endpoint_id}:{event_id}")
 
 
 # Ids per "IN (...)" query: well under SQLite's limit on bound parameters.
 _IN_BATCH = 500
+_INSERT_DIRECT = ("INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_json,"
+                  " status, created_at, updated_at, queued) VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)")
 
 
 class EndpointRegistry:
@@ -296,36 +299,55 @@ class EndpointRegistry:
         after a crash) already has a job in the queue or is sent again by ``unqueued()``.
         """
         stamp, event_json = _now(), event_json or event.model_dump_json()
-        now = _iso(stamp)
+        now = stamp.astimezone(UTC).isoformat()
         wanted = {delivery_id(endpoint_id, event.id): endpoint_id for endpoint_id in endpoint_ids}
         with self._transaction():
-            self._store_event(event.id, event_json)
-            # One lookup and one prepared insert for all endpoints: row by row, a fan-out to
-            # a thousand endpoints spent 10 ms here before its first attempt could start.
-            existing = self._existing(list(wanted))
-            new = [did for did in wanted if did not in existing]
-            self._db.executemany(
-                "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type,"
-                " event_json, status, created_at, updated_at, queued)"
-                " VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)",
-                [(did, wanted[did], event.id, event.type, now, now) for did in new])
+            # One prepared insert for all endpoints: row by row, a fan-out to a thousand
+            # endpoints spent 10 ms here before its first attempt could start.
+            if self._store_event(event.id, event_json):
+                new = self._insert_for_new_event(wanted, event, now)
+            else:  # announced before (a crash in between): some rows may exist
+                existing = self._existing(list(wanted))
+                new = [did for did in wanted if did not in existing]
+                self._db.executemany(_INSERT_DIRECT, [(did, wanted[did], event.id, event.type, now, now)
+                                                      for did in new])
         return [DeliveryRow(did, wanted[did], event.id, event.type, event_json, "pending", 0, stamp, stamp)
                 for did in new]
 
-    def _existing(self, ids: list[str]) -> set[str]:
-        """Which of these delivery ids have a row already."""
+    def _insert_for_new_event(self, wanted: dict[str, str], event: CloudEvent, now: str) -> list[str]:
+        """Insert a row per wanted delivery of an event stored just now; the ids inserted.
+
+        A new event has no rows, so no lookup is needed first, with one exception: rows
+        written before ``webhook_events`` existed carry their own event (``event_json``
+        not empty) and no event row. ``OR IGNORE`` keeps those, and only then are they
+        looked up, to leave them out.
+        """
+        inserted = self._db.executemany(_INSERT_DIRECT.replace("INSERT", "INSERT OR IGNORE", 1),
+                                        [(did, endpoint, event.id, event.type, now, now)
+                                         for did, endpoint in wanted.items()]).rowcount
+        if inserted == len(wanted):
+            return list(wanted)
+        older = self._existing(list(wanted), older_only=True)
+        return [did for did in wanted if did not in older]
+
+    def _existing(self, ids: list[str], *, older_only: bool = False) -> set[str]:
+        """Which of these delivery ids have a row already (``older_only``: one carrying its own event)."""
         found: set[str] = set()
+        condition = " AND event_json != ''" if older_only else ""
         for start in range(0, len(ids), _IN_BATCH):
             batch = ids[start:start + _IN_BATCH]
             marks = ", ".join("?" * len(batch))
             found.update(r[0] for r in self._db.execute(
-                f"SELECT id FROM webhook_deliveries WHERE id IN ({marks})", batch))
+                f"SELECT id FROM webhook_deliveries WHERE id IN ({marks}){condition}", batch))
         return found
 
-    def _store_event(self, event_id: str, event_json: str) -> None:
-        """The event's body, once for all its deliveries (rows keep ``event_json`` empty)."""
-        self._db.execute("INSERT OR IGNORE INTO webhook_events (event_id, event_json) VALUES (?, ?)",
-                         (event_id, event_json))
+    def _store_event(self, event_id: str, event_json: str) -> bool:
+        """The event's body, once for all its deliveries (rows keep ``event_json`` empty).
+
+        True if the event was not stored before.
+        """
+        return 1 == self._db.execute("INSERT OR IGNORE INTO webhook_events (event_id, event_json) "
+                                     "VALUES (?, ?)", (event_id, event_json)).rowcount
 
     def unqueued(self) -> list[DeliveryRow]:
         """Pending deliveries that no job in the broker stands for (their process stopped first)."""

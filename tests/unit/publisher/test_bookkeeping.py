@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.publisher.checkpoint import Checkpointer
 from services.publisher.webhooks.outcomes import SuccessLog
-from services.publisher.webhooks.registry import Attempt, EndpointRegistry
+from services.publisher.webhooks.registry import Attempt, EndpointRegistry, delivery_id
 from tests.unit.publisher.test_delivery import event
 
 
@@ -66,3 +66,21 @@ async def test_checkpointer_copies_the_wal_into_the_database(tmp_path: Path) -> 
     await checkpointer.stop()
     registry.close()
     assert size_before < path.stat().st_size
+
+
+def test_rows_older_than_the_event_table_are_left_alone(tmp_path: Path) -> None:
+    """A row written before events were stored apart (its own ``event_json``, no event row)
+    is neither duplicated nor returned as new when that event is announced again."""
+    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    a, b = registry.create("https://a.example/"), registry.create("https://b.example/")
+    announced = event()
+    older = delivery_id(a.id, announced.id)
+    db = sqlite3.connect(tmp_path / "db.sqlite3")
+    db.execute("INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_json, status,"
+               " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', '2025-01-01', '2025-01-01')",
+               (older, a.id, announced.id, announced.type, announced.model_dump_json()))
+    db.commit()
+    db.close()
+    rows = registry.add_direct_deliveries([a.id, b.id], announced)
+    assert [delivery_id(b.id, announced.id)] == [r.id for r in rows]
+    assert {older, rows[0].id} == {r.id for r in registry.deliveries(a.id) + registry.deliveries(b.id)}
