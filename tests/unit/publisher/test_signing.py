@@ -58,3 +58,21 @@ def test_secret_format() -> None:
     a, b = new_secret(), new_secret()
     assert a.startswith("whsec_")
     assert a != b
+
+
+@pytest.mark.parametrize("body", [BODY, "{\"title\":\"Brief over één onderwerp ✓\"}".encode(), b"x" * 20_000])
+def test_signature_is_the_packages_own(body: bytes) -> None:
+    """Our one-call HMAC gives exactly the signature ``standardwebhooks`` computes (ASCII,
+    UTF-8 and a large body alike)."""
+    secret, when = new_secret(), datetime(2026, 11, 28, 9, 30, 15, 900_000, tzinfo=UTC)
+    headers = signature_headers("e1", body, [secret], now=when)
+    expected = Webhook(secret).sign(msg_id="e1", timestamp=when, data=body.decode())
+    assert (expected, str(int(when.timestamp()))) == (headers["webhook-signature"],
+                                                      headers["webhook-timestamp"])
+
+
+def test_unpadded_secret_reads_as_the_package_reads_it() -> None:
+    """A secret stored without its base64 padding still signs verifiably."""
+    secret = "whsec_" + new_secret().removeprefix("whsec_").rstrip("=")
+    headers = signature_headers("e1", BODY, [secret])
+    Webhook(secret).verify(BODY, headers)
