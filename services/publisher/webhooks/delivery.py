@@ -19,7 +19,9 @@ yet recorded goes out again, with the same ``webhook-id``).
 
 Isolation: at most ``concurrency`` attempts run per endpoint, each endpoint has its own
 bounded backlog of first attempts waiting for a slot, and an endpoint whose last attempt
-failed, or whose backlog is full, gets its new deliveries through the queue instead. A job
+failed, or whose backlog is full, gets its new deliveries through the queue instead.
+Endpoints whose last attempt failed also connect from a pool of their own, so endpoints
+that hang cannot hold every connection the healthy ones need. A job
 from the queue waits for a slot only while few others do; else it goes back through the
 short busy queue, so a slow endpoint never holds the consumer's prefetch and never delays
 the others. Ordering is best effort.
@@ -72,6 +74,11 @@ TEST_EVENT_TYPE = "nl.kamerstroom.webhook.test"
 # delivery goes through the queue; together they bound the memory a slow endpoint can hold.
 DIRECT_BACKLOG = 512
 DIRECT_MAX = 8192
+# Open connections per pool (aiohttp's default). Endpoints whose last attempt failed get a
+# pool of their own: an endpoint that hangs holds a connection for the whole timeout, and
+# enough of them would otherwise take every connection of the shared pool, so that healthy
+# endpoints' attempts waited for one until their own timeout ran out.
+POOL_CONNECTIONS = 100
 
 
 @dataclass
@@ -101,6 +108,7 @@ class DispatchSettings:
     allow_private: bool = False
     disable_after: timedelta = timedelta(days=5)
     prefetch: int = 256  # jobs in flight at once; a hanging endpoint holds at most `concurrency`
+    connections: int = POOL_CONNECTIONS  # per pool: healthy endpoints, failing endpoints
 
 
 class Dispatcher:
@@ -111,7 +119,8 @@ class Dispatcher:
         self._registry = registry
         self._config = config
         self._lanes: dict[str, Lane] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None  # endpoints that answer
+        self._probation: aiohttp.ClientSession | None = None  # endpoints whose last attempt failed
         self._timeout = aiohttp.ClientTimeout(total=config.timeout)
         self._in_flight = InFlight()
         self._successes = SuccessLog(registry)
@@ -125,8 +134,7 @@ class Dispatcher:
 
     async def start(self) -> None:
         """Declare the retry queues and start consuming delivery jobs."""
-        connector = aiohttp.TCPConnector(resolver=GuardedResolver(allow_private=self._config.allow_private))
-        self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT})
+        self._session, self._probation = self._new_session(), self._new_session()
         await self._broker.declare_retry_queues(self._config.policy.ladder)
         left = self._registry.unqueued()
         if left:  # first attempts the previous process did not finish
@@ -151,9 +159,16 @@ class Dispatcher:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._successes.flush()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._session, self._probation):
+            if session is not None:
+                await session.close()
+        self._session = self._probation = None
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        """A connection pool whose resolver refuses internal addresses (unless allowed)."""
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver(allow_private=self._config.allow_private),
+                                         limit=self._config.connections)
+        return aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT})
 
     # -- queueing ---------------------------------------------------------------------
 
@@ -305,7 +320,8 @@ class Dispatcher:
     async def _attempt(self, endpoint: Endpoint, event_id: str, event_json: str,
                        number: int) -> tuple[Attempt, float | None, bool]:
         """POST once. Returns the attempt, the ``Retry-After`` seconds, and whether the URL was refused."""
-        assert self._session is not None, "start() first"
+        session = self._probation if self._lane(endpoint.id).failing else self._session
+        assert session is not None, "start() first"
         started, at = time.monotonic(), datetime.now(UTC)
         try:  # names are checked as they are resolved, by the session's GuardedResolver
             check_before_connect(endpoint.url, allow_private=self._config.allow_private)
@@ -315,7 +331,7 @@ class Dispatcher:
         headers = {"Content-Type": CONTENT_TYPE, **tracing.http_headers(),
                    **signature_headers(event_id, body, endpoint.signing_secrets())}
         try:
-            async with self._session.post(endpoint.url, data=body, headers=headers, allow_redirects=False,
+            async with session.post(endpoint.url, data=body, headers=headers, allow_redirects=False,
                                           timeout=self._timeout) as resp:
                 excerpt = await resp.content.read(RESPONSE_EXCERPT_BYTES)
                 latency = (time.monotonic() - started) * 1000
