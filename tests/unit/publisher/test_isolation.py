@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
@@ -15,26 +16,15 @@ from shared.messaging.memory import MemoryBroker
 from tests.unit.publisher.test_delivery import event
 
 
-class Stalling:
-    """A receiver on loopback that answers its first ``refuse`` requests 503, then hangs
-    every later one until ``release`` is set."""
+@dataclass
+class Stalling(WebhookReceiver):
+    """A receiver that answers its first ``refuse`` requests 503, then holds every later
+    one open until it stops."""
 
-    def __init__(self, refuse: int) -> None:
-        self.refuse = refuse
-        self.requests = 0
-        self.hanging = 0
-        self.release = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hook", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"  # type: ignore[union-attr]
+    refuse: int = 1
+    requests: int = 0
+    hanging: int = 0
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def _handle(self, request: web.Request) -> web.Response:
         await request.read()
@@ -47,8 +37,7 @@ class Stalling:
 
     async def stop(self) -> None:
         self.release.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
 
 async def test_failing_endpoints_leave_the_shared_pool_to_healthy_ones(tmp_path: Path) -> None:
@@ -61,7 +50,7 @@ async def test_failing_endpoints_leave_the_shared_pool_to_healthy_ones(tmp_path:
     broker, registry = MemoryBroker(), EndpointRegistry(tmp_path / "db.sqlite3")
     await broker.connect()
     dispatcher = Dispatcher(broker, registry, DispatchSettings(
-        policy=RetryPolicy((0, 0, 0)), timeout=5.0, concurrency=1, allow_private=True))
+        policy=RetryPolicy((0, 0, 0)), timeout=5.0, concurrency=1, connections=1, allow_private=True))
     await dispatcher.start()
     try:
         slow = registry.create(stalling.url)
