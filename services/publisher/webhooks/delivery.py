@@ -332,7 +332,7 @@ class Dispatcher:
                    **signature_headers(event_id, body, endpoint.signing_secrets())}
         try:
             async with session.post(endpoint.url, data=body, headers=headers, allow_redirects=False,
-                                          timeout=self._timeout) as resp:
+                                    timeout=self._timeout) as resp:
                 excerpt = await resp.content.read(RESPONSE_EXCERPT_BYTES)
                 latency = (time.monotonic() - started) * 1000
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))

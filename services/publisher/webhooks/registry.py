@@ -166,8 +166,10 @@ def delivery_id(endpoint_id: str, event_id: str) -> str:
 
 # Ids per "IN (...)" query: well under SQLite's limit on bound parameters.
 _IN_BATCH = 500
-_INSERT_DIRECT = ("INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_json,"
-                  " status, created_at, updated_at, queued) VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)")
+_DIRECT_ROW = ("webhook_deliveries (id, endpoint_id, event_id, event_type, event_json, status, created_at,"
+               " updated_at, queued) VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)")
+_INSERT_DIRECT = "INSERT INTO " + _DIRECT_ROW
+_INSERT_DIRECT_UNLESS_THERE = "INSERT OR IGNORE INTO " + _DIRECT_ROW
 
 
 class EndpointRegistry:
@@ -322,7 +324,7 @@ class EndpointRegistry:
         not empty) and no event row. ``OR IGNORE`` keeps those, and only then are they
         looked up, to leave them out.
         """
-        inserted = self._db.executemany(_INSERT_DIRECT.replace("INSERT", "INSERT OR IGNORE", 1),
+        inserted = self._db.executemany(_INSERT_DIRECT_UNLESS_THERE,
                                         [(did, endpoint, event.id, event.type, now, now)
                                          for did, endpoint in wanted.items()]).rowcount
         if inserted == len(wanted):
