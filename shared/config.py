@@ -45,7 +45,9 @@ class Settings(BaseSettings):
 
     # Fetcher
     sources: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SOURCE_NAMES))
-    poll_interval: float = Field(default=60.0, gt=0)
+    poll_interval: float | None = Field(default=None, gt=0, description=(
+        "Seconds between polls of every source. Unset: each source's own default (15 s for "
+        "the Tweede Kamer SyncFeed, the freshest feed; 60 s for the KOOP SRU)."))
     ob_sru_url: str = "https://repository.overheid.nl/sru"
     tk_api_url: str = "https://gegevensmagazijn.tweedekamer.nl"
     ro_api_url: str = "https://opendata.rijksoverheid.nl/v1"

@@ -3,6 +3,7 @@
     KamerstroomError
     ├── ConfigError        bad settings: print one line, exit non-zero
     ├── RetryLater         transient: nack and retry later (broker down, upstream 5xx)
+    │   └── FeedDrift      a feed answered outside the contract its source was built for
     └── Unprocessable      permanent for this message: dead-letter it with the reason
 """
 
@@ -17,6 +18,22 @@ class ConfigError(KamerstroomError):
 
 class RetryLater(KamerstroomError):
     """A transient failure: the same work may succeed later."""
+
+
+class FeedDrift(RetryLater):
+    """A feed response that deviates from the contract its source was built for.
+
+    Raised where the deviation spoils a whole response (a documented endpoint answering 404
+    or 410, a page in an unknown namespace, a diagnostic): the poll fails, the checkpoint
+    stays where it is, and the fetcher counts it as drift of ``kind`` and backs off. Never
+    read as "nothing new". ``url`` is where it was seen.
+    """
+
+    def __init__(self, kind: str, detail: str, url: str | None = None) -> None:
+        super().__init__(f"feed drift {kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.url = url
 
 
 class Unprocessable(KamerstroomError):

@@ -8,9 +8,10 @@ Unix timestamps in ``_timestamp_seconds``.
 Labels are small closed sets (source, format, outcome, event type, queue): never a record
 id, URL or anything else unbounded.
 
-    fetcher    POLLS, POLL_ERRORS, LAST_SUCCESSFUL_POLL, DOCUMENTS_FETCHED
+    fetcher    POLLS, POLL_ERRORS, LAST_SUCCESSFUL_POLL, DOCUMENTS_FETCHED, FEED_DRIFT
     parser     PARSE_RESULTS
-    publisher  EVENTS, DELIVERIES, DELIVERY_ATTEMPT_SECONDS, RETRY_QUEUE_DEPTH, LETTER_AGE_SECONDS
+    publisher  EVENTS, DELIVERIES, DELIVERY_ATTEMPT_SECONDS, RETRY_QUEUE_DEPTH, LETTER_AGE_SECONDS,
+               LETTER_LAG_SECONDS
     broker     BROKER_PUBLISHES, BROKER_CONSUMED, HANDLER_SECONDS, DEAD_LETTERS,
                QUEUE_MESSAGES, BROKER_CONNECTED, BROKER_RECONNECTS
     process    HTTP_REQUESTS, SHUTTING_DOWN
@@ -38,6 +39,9 @@ LAST_SUCCESSFUL_POLL = Gauge("kamerstroom_last_successful_poll_timestamp_seconds
                              "When the last poll of a source succeeded (Unix time).", ["source"])
 DOCUMENTS_FETCHED = Counter("kamerstroom_documents_fetched_total",
                             "New or changed documents queued to <ns>.raw.", ["source"])
+FEED_DRIFT = Counter("kamerstroom_feed_drift_total",
+                     "Responses or records that deviate from the contract a source was built for, "
+                     "by kind (a closed set of codes per source).", ["source", "kind"])
 
 # --- parser --------------------------------------------------------------------------------
 PARSE_RESULTS = Counter("kamerstroom_parse_results_total",
@@ -61,6 +65,10 @@ ENDPOINTS_DISABLED = Counter("kamerstroom_webhook_endpoints_disabled_total",
                              ["reason"])
 LETTER_AGE_SECONDS = Histogram("kamerstroom_letter_age_seconds",
                                "Time from a letter's fetch to the publish of its event.",
+                               buckets=_AGE_BUCKETS)
+LETTER_LAG_SECONDS = Histogram("kamerstroom_letter_lag_seconds",
+                               "Time from the upstream's own change timestamp of a letter to the "
+                               "publish of its event, by the feed that brought it.", ["source"],
                                buckets=_AGE_BUCKETS)
 
 # --- broker (shared/messaging) -------------------------------------------------------------

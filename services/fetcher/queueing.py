@@ -60,8 +60,9 @@ class Queuer:
             await self._failed(item)
         elif isinstance(item, Skipped):
             self._skipped(item)
-        elif item.checkpoint is not None:
+        elif isinstance(item, Progress) and item.checkpoint is not None:
             self._store.set_checkpoint(self._key, item.checkpoint)
+        # Drift is the service's to report (``FetcherService.poll_once``), not to queue.
 
     def _skipped(self, item: Skipped) -> None:
         # Counted and logged (the poll's summary line shows the counts), never published.

@@ -11,17 +11,26 @@ from datetime import UTC, date, datetime
 import aiohttp
 import structlog
 
+from services.fetcher.drift import DriftMonitor
 from services.fetcher.http import HttpOptions, PoliteClient
 from services.fetcher.queueing import Queuer, Tally
-from services.fetcher.sources.base import PollContext, Source, Window
+from services.fetcher.sources.base import Drift, PollContext, Source, Window
 from services.fetcher.start import dutch_today, resolve_start_date
 from services.fetcher.store import FetcherStore
 from shared import metrics
-from shared.errors import RetryLater, Unprocessable
+from shared.errors import FeedDrift, RetryLater, Unprocessable
 from shared.http import Check
 from shared.messaging import Broker
 
 log = structlog.get_logger(__name__)
+MAX_BACKOFF = 900.0  # seconds: a failing feed is still tried every quarter of an hour
+
+
+def next_wait(interval: float, failures: int) -> float:
+    """Seconds until the next poll: the interval, doubled per consecutive failure, capped."""
+    if failures <= 0:
+        return interval
+    return max(interval, min(interval * 2.0 ** (failures - 1), MAX_BACKOFF))
 
 
 @dataclass
@@ -54,13 +63,17 @@ class FetcherService:
 
     Live polling starts at each source's start date (see ``start``): ``start_date`` is
     ``KAMERSTROOM_START_DATE``, ``today`` the clock used when none is set or stored.
+    ``interval`` (``KAMERSTROOM_POLL_INTERVAL``) overrides every source's own default; after
+    a failed poll the wait doubles per consecutive failure up to ``MAX_BACKOFF``. Drift (see
+    ``drift``) is reported to ``drift`` and shown in the sources' readiness detail.
     """
 
     name = "fetcher"
 
     def __init__(self, broker: Broker, store: FetcherStore, sources: list[Source], *,
-                 interval: float, http: HttpOptions, start_date: date | None = None,
-                 today: Callable[[], date] = dutch_today) -> None:
+                 interval: float | None, http: HttpOptions, start_date: date | None = None,
+                 today: Callable[[], date] = dutch_today,
+                 drift: DriftMonitor | None = None) -> None:
         self._broker = broker
         self._store = store
         self._sources = sources
@@ -68,6 +81,7 @@ class FetcherService:
         self._http = http
         self._start_date = start_date
         self._today = today
+        self.drift = drift or DriftMonitor()
         self.states = {s.name: SourceState() for s in sources}
         # Held while an item is published and recorded: stop() cancels a poll only outside it,
         # so a confirmed message is never left unrecorded (which would queue it twice).
@@ -108,9 +122,16 @@ class FetcherService:
                               start=None if window else self.start_date(source.name))
         handling = self._handling.setdefault(source.name, asyncio.Lock())
         async for item in source.poll(client, context):
+            if isinstance(item, Drift):
+                self.drift.report(source.name, item)
+                continue
             async with handling:
                 await queuer.handle(item)
         return queuer.tally
+
+    def interval(self, source: Source) -> float:
+        """Seconds between polls of ``source`` while it succeeds."""
+        return self._interval if self._interval is not None else source.interval
 
     def start_date(self, source: str) -> date:
         """The source's start date, resolved (and stored) once per service lifetime."""
@@ -124,20 +145,20 @@ class FetcherService:
         state = self.states[source.name]
         while not self._stopping.is_set():
             await self._poll_and_report(source, client, state)
+            wait = next_wait(self.interval(source), state.consecutive_failures)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+                await asyncio.wait_for(self._stopping.wait(), timeout=wait)
 
     async def _poll_and_report(self, source: Source, client: PoliteClient,
                                state: SourceState) -> None:
         tally = Tally()
         try:
             await self.poll_once(source, client, tally=tally)
+        except FeedDrift as exc:
+            self.drift.report(source.name, Drift(exc.kind, exc.detail, exc.url))
+            self._failed(source, state, exc, kind="drift")
         except (RetryLater, Unprocessable) as exc:
-            state.consecutive_failures += 1
-            state.last_error = str(exc)
-            log.warning("poll failed", source=source.name, error=str(exc),
-                        consecutive_failures=state.consecutive_failures)
-            metrics.mark_poll(source.name, ok=False, kind=type(exc).__name__)
+            self._failed(source, state, exc, kind=type(exc).__name__)
         except Exception as exc:  # a bug in one source must not stop the others
             state.consecutive_failures += 1
             state.last_error = f"{type(exc).__name__}: {exc}"
@@ -158,10 +179,19 @@ class FetcherService:
             for reason, count in tally.skipped.items():
                 state.skipped[reason] = state.skipped.get(reason, 0) + count
 
+    def _failed(self, source: Source, state: SourceState, exc: Exception, kind: str) -> None:
+        state.consecutive_failures += 1
+        state.last_error = str(exc)
+        log.warning("poll failed", source=source.name, error=str(exc), kind=kind,
+                    consecutive_failures=state.consecutive_failures,
+                    next_poll_in=next_wait(self.interval(source), state.consecutive_failures))
+        metrics.mark_poll(source.name, ok=False, kind=kind)
+
     def checks(self) -> dict[str, Check]:
         def sources() -> tuple[bool, object]:
-            # A failing feed is reported, not a reason to stop serving.
-            return True, {name: {**s.as_detail(), "checkpoint": self._store.checkpoint(name)}
+            # A failing or drifting feed is reported, not a reason to stop serving.
+            return True, {name: {**s.as_detail(), "checkpoint": self._store.checkpoint(name),
+                                 "drift": self.drift.detail(name)}
                           for name, s in self.states.items()}
 
         return {"fetcher.sources": sources, "fetcher.store": lambda: (self._store.ping(), "ok")}

@@ -58,6 +58,9 @@ class RawDocument(BaseModel):
     upstream_id: str
     url: str | None = None
     fetched_at: datetime
+    upstream_time: datetime | None = Field(default=None, description=(
+        "When the upstream says the item last changed (SRU gzd:timestamp, SyncFeed "
+        "bijgewerkt), for the letter-lag metric; None when the feed does not say."))
     content_type: str | None = None
     format: DocumentFormat | None = None
     body: Body = b""
@@ -69,7 +72,7 @@ class RawDocument(BaseModel):
     def source(self) -> SourceRef:
         """The provenance entry this document contributes to a record."""
         return SourceRef(feed=self.feed, upstream_id=self.upstream_id, url=self.url,
-                         fetched_at=self.fetched_at)
+                         fetched_at=self.fetched_at, upstream_time=self.upstream_time)
 
 
 class NormalisedDocument(BaseModel):

@@ -89,6 +89,8 @@ class SourceRef(_Frozen):
     url: str | None = None
     fetched_at: datetime | None = None
     upstream_hash: str | None = None
+    upstream_time: datetime | None = Field(
+        default=None, description="When the feed says the item last changed, if it says.")
 
 
 class SameAs(_Frozen):

@@ -14,7 +14,7 @@ def test_defaults_cover_every_source(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert list(SOURCE_NAMES) == settings.sources
-    assert 60.0 == settings.poll_interval
+    assert None is settings.poll_interval
 
 
 def test_comma_lists_are_split(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,12 +1,16 @@
 """The interface every feed source implements, and what a poll yields.
 
-A poll yields four kinds of item, in feed order:
+A poll yields five kinds of item, in feed order:
 
     Found     a document to queue on ``<ns>.raw`` (new, changed, or a withdrawal)
     Failed    a document that cannot be fetched properly: dead-letter it, go on
     Skipped   a document deliberately not queued (e.g. modified before the start date):
               counted per reason and logged, never published
     Progress  nothing to queue, but the checkpoint may move (the end of a page)
+    Drift     part of a response deviates from the contract the source was built for (a
+              record without an identifier, an entry without content): counted, shown in
+              ``/readyz`` and logged by the fetcher; the walk goes on. A deviation that
+              spoils the whole response is raised as ``shared.errors.FeedDrift`` instead.
 
 The fetcher handles each item completely (publish, wait for the broker's confirm, record
 it) before it asks the generator for the next one. An item's ``checkpoint`` is the value to
@@ -17,7 +21,7 @@ resume from once it is handled; ``None`` leaves the checkpoint where it is. A so
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -72,7 +76,39 @@ class Progress:
     total: int | None = None
 
 
-Item = Found | Failed | Skipped | Progress
+@dataclass(frozen=True)
+class Drift:
+    """One deviation from the feed's contract. ``kind`` is a short, closed code (a metric
+    label: ``record-without-identifier``, never an id or URL); ``detail`` and ``url`` are the
+    example an operator sees."""
+
+    kind: str
+    detail: str
+    url: str | None = None
+
+
+Item = Found | Failed | Skipped | Progress | Drift
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the fetcher decides about one record of a recorded response (``feeds inspect``).
+
+    ``decision`` is ``letter`` (it would be fetched and queued) or ``skipped`` (with the
+    ``reason`` code the fetcher would count); ``fields`` are the values read from the record;
+    ``drift`` lists the deviations from the contract seen in this record.
+    """
+
+    id: str | None
+    decision: str
+    reason: str | None = None
+    fields: dict[str, object] = field(default_factory=dict)
+    drift: list[Drift] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "decision": self.decision, "reason": self.reason,
+                "fields": self.fields,
+                "drift": [{"kind": d.kind, "detail": d.detail, "url": d.url} for d in self.drift]}
 
 
 @dataclass(frozen=True)
@@ -109,8 +145,17 @@ class PollContext:
 
 
 class Source(Protocol):
-    """A feed. ``poll`` yields the items that are new since ``context.checkpoint``."""
+    """A feed. ``poll`` yields the items that are new since ``context.checkpoint``.
+
+    ``interval`` is the source's default seconds between polls (``KAMERSTROOM_POLL_INTERVAL``
+    overrides it for every source). ``inspect`` reads one recorded response with the code
+    ``poll`` runs and says, per record, what the fetcher would decide; a response that is not
+    the feed's format at all raises ``FeedDrift`` or ``Unprocessable``. It makes no request.
+    """
 
     name: str
+    interval: float
 
     def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]: ...
+
+    def inspect(self, body: bytes, url: str) -> list[Inspection]: ...

@@ -38,6 +38,7 @@ from services.fetcher.http import PoliteClient
 from services.fetcher.sources.base import (
     Failed,
     Found,
+    Inspection,
     Item,
     PollContext,
     Progress,
@@ -105,9 +106,14 @@ class OfficieleBekendmakingen:
     """The SRU source. See ``sources.base`` for the contract."""
 
     name = NAME
+    interval = 60.0
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
+
+    def inspect(self, body: bytes, url: str) -> list[Inspection]:
+        """Not yet: see ``sources.base.Source.inspect``."""
+        raise NotImplementedError(self.name)
 
     async def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]:
         query = query_for(context)

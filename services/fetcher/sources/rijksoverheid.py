@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.fetcher.http import PoliteClient
-from services.fetcher.sources.base import Failed, Found, Item, PollContext, Progress, Window
+from services.fetcher.sources.base import Failed, Found, Inspection, Item, PollContext, Progress, Window
 from services.fetcher.sources.files import fetch_file
 from shared.errors import RetryLater, Unprocessable
 from shared.schema import FeedRecord, RawDocument
@@ -72,9 +72,14 @@ class Rijksoverheid:
     """The rijksoverheid.nl source. See ``sources.base`` for the contract."""
 
     name = NAME
+    interval = 300.0
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
+
+    def inspect(self, body: bytes, url: str) -> list[Inspection]:
+        """Not yet: see ``sources.base.Source.inspect``."""
+        raise NotImplementedError(self.name)
 
     async def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]:
         window = context.window

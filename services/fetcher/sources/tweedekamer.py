@@ -47,7 +47,7 @@ from lxml import etree
 from yarl import URL
 
 from services.fetcher.http import PoliteClient
-from services.fetcher.sources.base import Failed, Found, Item, PollContext, Progress, Skipped
+from services.fetcher.sources.base import Failed, Found, Inspection, Item, PollContext, Progress, Skipped
 from services.fetcher.sources.files import fetch_file
 from services.fetcher.start import local_day
 from services.fetcher.xml import SAFE_PARSER
@@ -90,9 +90,14 @@ class TweedeKamer:
     """The SyncFeed source. See ``sources.base`` for the contract."""
 
     name = NAME
+    interval = 15.0
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
+
+    def inspect(self, body: bytes, url: str) -> list[Inspection]:
+        """Not yet: see ``sources.base.Source.inspect``."""
+        raise NotImplementedError(self.name)
 
     async def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]:
         token = int(context.checkpoint or 0)
