@@ -7,6 +7,7 @@ from shared.schema.envelopes import FeedRecord, NormalisedDocument, RawDocument
 from shared.schema.events import EVENT_TYPES, CloudEvent, EventKind
 from shared.schema.record import (
     Attachment,
+    Chamber,
     Citation,
     Dossier,
     Footnote,
@@ -22,6 +23,7 @@ from shared.schema.record import (
 __all__ = [
     "EVENT_TYPES",
     "Attachment",
+    "Chamber",
     "Citation",
     "CloudEvent",
     "Dossier",

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Feed = Literal["officielebekendmakingen", "tweedekamer", "rijksoverheid", "file"]
+Chamber = Literal["tk", "ek"]
 
 
 class _Frozen(BaseModel):
@@ -56,9 +57,14 @@ class Footnote(_Frozen):
 
 
 class Citation(_Frozen):
-    """A reference to another Kamerstuk, e.g. 'Kamerstuk 33009, nr. 117'."""
+    """A reference to another Kamerstuk, e.g. 'Kamerstuk 33009, nr. 117'.
+
+    ``dossier`` is written without spaces ('32123'); ``toevoeging`` is the dossier's suffix
+    ('XVI' in 'Kamerstukken II 2009/10, 32 123 XVI, nr. 30'), ``None`` when there is none.
+    """
 
     dossier: str
+    toevoeging: str | None = None
     ondernummer: str | None = None
 
 
@@ -121,6 +127,9 @@ class Kamerbrief(_Frozen):
     ondernummer: str | None = None
     document_number: str | None = Field(default=None, description="Tweede Kamer's, e.g. 2022D26123.")
     vergaderjaar: str | None = None
+    chamber: Chamber | None = Field(default=None, description=(
+        "The chamber the letter is addressed to: 'tk' (Tweede Kamer) or 'ek' (Eerste Kamer, "
+        "whose Kamerstukken have lettered ondernummers such as kst-36867-B)."))
     signatories: list[Signatory] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     body_text: str | None = None
