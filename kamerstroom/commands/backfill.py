@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date
 from typing import TYPE_CHECKING
 
+from kamerstroom.commands.dates import iso_day
 from kamerstroom.runtime import connect_with_retry
 from services.fetcher.backfill import ProgressBar, backfill
 from services.fetcher.main import build_sources, http_options
@@ -31,16 +31,9 @@ if TYPE_CHECKING:
 def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser("backfill", help="walk a feed's history into the pipeline")
     parser.add_argument("--source", required=True, choices=SOURCE_NAMES, help="the feed to walk")
-    parser.add_argument("--since", required=True, type=_day, help="first day (YYYY-MM-DD)")
-    parser.add_argument("--until", type=_day, help="last day (YYYY-MM-DD), default: no end")
+    parser.add_argument("--since", required=True, type=iso_day, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--until", type=iso_day, help="last day (YYYY-MM-DD), default: no end")
     parser.set_defaults(func=_backfill)
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _backfill(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""``kamerstroom feeds serve [--port N]``: the local replay of all three official feeds."""
+"""``kamerstroom feeds serve|inspect|start-date``: the local replay of the official feeds, what
+the fetcher decides about recorded responses, and the live start date of each source."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import signal
 from typing import TYPE_CHECKING
 
+from kamerstroom.commands import feeds_inspect, feeds_start
 from kamerstroom.feedserver import FeedServer
 
 if TYPE_CHECKING:
@@ -14,12 +16,15 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Subparsers) -> None:
-    feeds = subparsers.add_parser("feeds", help="the local replay of the official feeds")
+    feeds = subparsers.add_parser("feeds", help="the local feed replay, inspecting recorded "
+                                  "responses, the live start date")
     actions = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     serve = actions.add_parser("serve", help="serve recorded feed responses on loopback")
     serve.add_argument("--port", type=int, default=8700, help="port (0: any free port)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind")
     serve.set_defaults(func=_serve)
+    feeds_inspect.add_parser(actions)
+    feeds_start.add_parser(actions)
 
 
 def _serve(args: argparse.Namespace) -> int:

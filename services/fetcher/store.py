@@ -105,6 +105,24 @@ class FetcherStore:
         with self._transaction():
             self._put_checkpoint(key, value)
 
+    def live_checkpoints(self, source: str) -> dict[str, str]:
+        """The live polling checkpoints of ``source``: its own key and ``<source>:<part>``
+        keys (one per feed category), never a backfill's or the start date."""
+        rows = self._db.execute(
+            "SELECT key, value FROM checkpoints WHERE key = ? OR substr(key, 1, ?) = ?",
+            (source, len(source) + 1, source + ":")).fetchall()
+        return {str(key): str(value) for key, value in rows}
+
+    def move_start(self, source: str, start_key: str, day: str) -> dict[str, str]:
+        """Store ``day`` under ``start_key`` and drop the live checkpoints of ``source``, in
+        one transaction; return the checkpoints dropped. The seen-table is kept."""
+        with self._transaction():
+            dropped = self.live_checkpoints(source)
+            for key in dropped:
+                self._db.execute("DELETE FROM checkpoints WHERE key = ?", (key,))
+            self._put_checkpoint(start_key, day)
+        return dropped
+
     def _put_checkpoint(self, key: str, value: str) -> None:
         self._db.execute(
             "INSERT INTO checkpoints (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "

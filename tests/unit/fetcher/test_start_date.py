@@ -9,7 +9,13 @@ import pytest
 
 from services.fetcher.sources.base import PollContext
 from services.fetcher.sources.officielebekendmakingen import QUERY, query_for
-from services.fetcher.start import local_day, resolve_start_date, start_date_key
+from services.fetcher.start import (
+    local_day,
+    move_start,
+    resolve_start_date,
+    start_date_key,
+    stored_start,
+)
 from services.fetcher.store import FetcherStore
 from shared.config import load_settings
 from shared.errors import ConfigError
@@ -76,3 +82,31 @@ def test_the_sru_query_never_starts_before_the_start_date() -> None:
     ahead = query_for(PollContext("2025-11-01", lambda _: None, start=date(2025, 10, 3)))
     assert f"{QUERY} AND dt.modified>=2025-10-03" == first == behind
     assert f"{QUERY} AND dt.modified>=2025-10-31" == ahead
+
+
+def test_moving_back_on_purpose_drops_the_live_checkpoints_only(store: FetcherStore) -> None:
+    """``move_start`` back stores the day and drops the source's live checkpoints, not a
+    backfill's, another source's or the seen-table."""
+    resolve(store, None, date(2026, 11, 28))
+    store.record("tweedekamer", "guid-1", "sha256:x", "v1", ("tweedekamer", "120"))
+    store.set_checkpoint("tweedekamer:DocumentActor", "77")
+    store.set_checkpoint("backfill:tweedekamer:2025-01-01..", "5")
+    store.set_checkpoint("officielebekendmakingen", "2026-11-30")
+    before = move_start(store, "tweedekamer", date(2025, 1, 1))
+    assert date(2026, 11, 28) == before.stored
+    assert {"tweedekamer": "120", "tweedekamer:DocumentActor": "77"} == before.checkpoints
+    assert "2025-01-01" == store.checkpoint(start_date_key("tweedekamer"))
+    assert {} == store.live_checkpoints("tweedekamer")
+    assert "5" == store.checkpoint("backfill:tweedekamer:2025-01-01..")
+    assert "2026-11-30" == store.checkpoint("officielebekendmakingen")
+    assert store.seen("tweedekamer", "guid-1") is not None
+    assert date(2025, 1, 1) == resolve(store, None, date(2026, 12, 2))
+
+
+def test_moving_forward_keeps_the_checkpoints(store: FetcherStore) -> None:
+    """A later day is only stored: the walk goes on from where it was."""
+    resolve(store, None, date(2026, 11, 28))
+    store.set_checkpoint("tweedekamer", "120")
+    move_start(store, "tweedekamer", date(2026, 12, 1))
+    assert "120" == store.checkpoint("tweedekamer")
+    assert date(2026, 12, 1) == stored_start(store, "tweedekamer").stored
