@@ -109,6 +109,18 @@ def observe_letter_age(fetched_at: datetime | None, now: datetime | None = None)
     LETTER_AGE_SECONDS.observe(max(0.0, age))
 
 
+def observe_letter_lag(source: str, upstream_time: datetime | None,
+                       now: datetime | None = None) -> None:
+    """Record upstream-change-to-publish lag of a letter brought by ``source`` (no-op when the
+    feed gave no time; a naive time is read as UTC)."""
+    if upstream_time is None:
+        return
+    if upstream_time.tzinfo is None:
+        upstream_time = upstream_time.replace(tzinfo=UTC)
+    lag = ((now or datetime.now(UTC)) - upstream_time).total_seconds()
+    LETTER_LAG_SECONDS.labels(source=source).observe(max(0.0, lag))
+
+
 def mark_poll(source: str, *, ok: bool, kind: str | None = None) -> None:
     """Count one poll of ``source``; a success also sets its last-successful-poll time."""
     POLLS.labels(source=source, outcome="ok" if ok else "error").inc()

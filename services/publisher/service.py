@@ -24,7 +24,7 @@ from shared.errors import Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import CORRELATION_HEADER
-from shared.schema import CloudEvent, NormalisedDocument
+from shared.schema import CloudEvent, Kamerbrief, NormalisedDocument
 from shared.schema.events import CONTENT_TYPE
 
 log = structlog.get_logger(__name__)
@@ -106,6 +106,7 @@ class PublisherService:
         self.records.mark_announced(version)
         metrics.EVENTS.labels(type=version.kind.value).inc()
         metrics.observe_letter_age(event.data.fetched_at)
+        _observe_lag(event.data)
         log.info("published", correlation_id=event.subject, event_id=event.id, type=event.type,
                  version=version.version, changed_fields=event.changed_fields, webhooks=queued)
 
@@ -125,6 +126,15 @@ class PublisherService:
 async def _admin_off(_: web.Request) -> web.Response:
     detail = "the admin API is off: start the publisher with KAMERSTROOM_ADMIN_TOKEN"
     return web.json_response({"error": "admin-api-off", "detail": detail}, status=503)
+
+
+def _observe_lag(record: Kamerbrief) -> None:
+    """The lag of the feed whose fetch made this version: the most recently fetched source."""
+    timed = [(s.fetched_at, s) for s in record.sources
+             if s.upstream_time is not None and s.fetched_at is not None]
+    if timed:
+        latest = max(timed, key=lambda pair: pair[0])[1]
+        metrics.observe_letter_lag(latest.feed, latest.upstream_time)
 
 
 def _decode(body: bytes) -> NormalisedDocument:

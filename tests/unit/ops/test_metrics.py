@@ -75,3 +75,16 @@ def test_observe_delivery_counts_and_times_the_attempt() -> None:
     metrics.observe_delivery("skipped", 0.02)
     assert before + 1 == _value("kamerstroom_deliveries_total", {"outcome": "skipped"})
     assert timed + 1 == _value("kamerstroom_delivery_attempt_seconds_count", {"outcome": "skipped"})
+
+
+def test_letter_lag_is_observed_per_source_from_the_upstream_time() -> None:
+    """The lag histogram gets now minus the upstream's change time under the feed's label;
+    a letter whose feed gave no time is not observed."""
+    labels = {"source": "tweedekamer"}
+    count, total = (_value("kamerstroom_letter_lag_seconds_count", labels),
+                    _value("kamerstroom_letter_lag_seconds_sum", labels))
+    now = datetime(2026, 12, 2, 9, 0, 30, tzinfo=UTC)
+    metrics.observe_letter_lag("tweedekamer", now - timedelta(seconds=17), now)
+    metrics.observe_letter_lag("tweedekamer", None, now)
+    assert 1 == _value("kamerstroom_letter_lag_seconds_count", labels) - count
+    assert 17.0 == _value("kamerstroom_letter_lag_seconds_sum", labels) - total
