@@ -110,8 +110,11 @@ def raw_bodies(count: int, *, offset: int = 0) -> list[bytes]:
     return [raw_document(letter).model_dump_json().encode() for letter in letters(count, offset=offset)]
 
 
-def record_xml(letter: Letter, base_url: str, position: int) -> str:
-    """The letter's SRU 2.0 ``<record>`` (gzd schema) as repository.overheid.nl shapes it."""
+def record_xml(letter: Letter, base_url: str, position: int, *, modified: str = "2024-01-01",
+               timestamp: str = "2024-01-01T00:00:00+01:00") -> str:
+    """The letter's SRU 2.0 ``<record>`` (gzd schema) as repository.overheid.nl shapes it,
+    typed as a letter (``subrubriek`` ``Brief`` in the KamerstukTypen scheme, as in the real
+    2021 page)."""
     ident = escape(letter.identifier)
     _, dossier, number = letter.identifier.split("-", 2)
     url = f"{base_url}/doc/{ident}.xml"
@@ -125,8 +128,10 @@ def record_xml(letter: Letter, base_url: str, position: int) -> str:
         "<gzd:originalData><overheidwetgeving:meta><overheidwetgeving:owmskern>"
         f"<dcterms:identifier>{ident}</dcterms:identifier>"
         "<dcterms:type>Kamerstuk</dcterms:type>"
-        "<dcterms:modified>2024-01-01</dcterms:modified>"
-        "</overheidwetgeving:owmskern><overheidwetgeving:tpmeta>"
+        f"<dcterms:modified>{modified}</dcterms:modified>"
+        "</overheidwetgeving:owmskern><overheidwetgeving:owmsmantel>"
+        '<overheidwetgeving:subrubriek scheme="OVERHEIDop.KamerstukTypen">Brief'
+        "</overheidwetgeving:subrubriek></overheidwetgeving:owmsmantel><overheidwetgeving:tpmeta>"
         "<c:product-area>officielepublicaties</c:product-area>"
         f"<overheidwetgeving:dossiernummer>{dossier}</overheidwetgeving:dossiernummer>"
         f"<overheidwetgeving:ondernummer>{number}</overheidwetgeving:ondernummer>"
@@ -135,7 +140,7 @@ def record_xml(letter: Letter, base_url: str, position: int) -> str:
         f"<gzd:enrichedData><gzd:url>{url}</gzd:url>"
         f'<gzd:itemUrl manifestation="xml">{url}</gzd:itemUrl>'
         f'<gzd:itemUrl manifestation="metadata">{base_url}/doc/{ident}/metadata.xml</gzd:itemUrl>'
-        "<gzd:timestamp>2024-01-01T00:00:00+01:00</gzd:timestamp>"
+        f"<gzd:timestamp>{timestamp}</gzd:timestamp>"
         "</gzd:enrichedData></gzd:gzd></sru:recordData>"
         f"<sru:recordPosition>{position}</sru:recordPosition></sru:record>"
     )

@@ -4,12 +4,14 @@ It answers like ``repository.overheid.nl/sru`` (gzd records paged by ``startReco
 ``maximumRecords``, at most 1000 a page) with every record's XML and metadata
 manifestations under ``/doc/``, served from memory; the query is not interpreted (every request is a backfill
 from the start). It records when the first request arrived, so a backfill is timed from
-the fetcher's first request.
+the fetcher's first request. ``reveal`` adds a letter while it runs (modified today), so a
+live poll can be timed from the moment a letter became visible upstream.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -28,6 +30,8 @@ class SruFeed:
         self.base_url = ""
         self.first_request_at: float | None = None
         self.requests = 0
+        self.revealed: dict[str, float] = {}  # identifier -> when it became visible
+        self._stamps: dict[str, tuple[str, str]] = {}  # identifier -> (modified, timestamp)
 
     @property
     def sru_url(self) -> str:
@@ -49,6 +53,14 @@ class SruFeed:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def reveal(self, letter: Letter) -> None:
+        """Make ``letter`` visible from now on, modified now (the harness's clock stamps it)."""
+        now = datetime.now(UTC)
+        self._stamps[letter.identifier] = (now.date().isoformat(), now.isoformat())
+        self._letters.append(letter)
+        self._by_id[letter.identifier] = letter
+        self.revealed[letter.identifier] = time.perf_counter()
+
     def reset(self) -> None:
         """Forget the request count and first request time (between two backfills)."""
         self.first_request_at = None
@@ -67,7 +79,7 @@ class SruFeed:
         except ValueError:
             raise web.HTTPBadRequest(text="startRecord and maximumRecords must be numbers") from None
         page = self._letters[start - 1:start - 1 + maximum]
-        records = "".join(record_xml(letter, self.base_url, start + i) for i, letter in enumerate(page))
+        records = "".join(self._record(letter, start + i) for i, letter in enumerate(page))
         following = start + len(page)
         nxt = (f"<sru:nextRecordPosition>{following}</sru:nextRecordPosition>"
                if following <= len(self._letters) else "")
@@ -76,6 +88,12 @@ class SruFeed:
                 f"</sru:numberOfRecords><sru:records>{records}</sru:records>{nxt}"
                 "</sru:searchRetrieveResponse>")
         return web.Response(text=body, content_type="application/xml")
+
+    def _record(self, letter: Letter, position: int) -> str:
+        stamps = self._stamps.get(letter.identifier)
+        if stamps is None:
+            return record_xml(letter, self.base_url, position)
+        return record_xml(letter, self.base_url, position, modified=stamps[0], timestamp=stamps[1])
 
     async def _document(self, request: web.Request) -> web.Response:
         self._seen()

@@ -31,3 +31,16 @@ async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monke
     assert separate["baseline"] == pipeline["baseline"]
     assert "CPU per letter: kamerstroom " in pipeline["note"]
     assert "| pipeline |" in (tmp_path / "latest.md").read_text()
+
+
+async def test_quick_freshness_times_letters_from_reveal_to_webhook(tmp_path, amqp_url, monkeypatch):
+    """The freshness scenario reveals letters on a live feed and reports p50 and p99 in seconds,
+    p99 held to the poll interval plus two seconds."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["freshness"], quick=True, out=tmp_path, echo=lambda line: None)
+    rows = {row["scenario"]: row for row in json.loads((tmp_path / "latest.json").read_text())}
+    assert ["freshness/p50", "freshness/p99"] == sorted(rows)
+    p99 = rows["freshness/p99"]
+    assert ("s", "max_value", 5.0) == (p99["unit"], p99["target_kind"], p99["target"])
+    assert isinstance(p99["figure"], float), p99["note"]
+    assert 0 < rows["freshness/p50"]["figure"] <= p99["figure"]
