@@ -8,6 +8,7 @@ traceback reaches a user.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the chosen command, and turn expected errors into one line."""
     args = build_parser().parse_args(argv)
+    # Libraries log through stdlib; without a handler Python prints their warnings raw
+    # (aiormq's "connection error when creating transport") before the command's own error
+    # line. The long-running services install a JSON handler of their own (shared.logging).
+    logging.getLogger().addHandler(logging.NullHandler())
     try:
         status: int = args.func(args)
     except KamerstroomError as exc:

@@ -23,7 +23,7 @@ import services.parser
 import services.publisher
 from shared import metrics
 from shared.config import Settings
-from shared.errors import RetryLater
+from shared.errors import ConfigError, RetryLater
 from shared.http import HealthServer
 from shared.messaging import Broker, Topology
 from shared.messaging.rabbitmq import RabbitMQBroker
@@ -74,7 +74,7 @@ class Runtime:
         await self.server.start()
         self.server.add_check("broker", self.broker.health)
         self.server.add_check("queues", lambda: (True, dict(self.queue_depths)))
-        await connect_with_retry(self.broker)
+        await connect_with_retry(self.broker, timeout=self.settings.broker_connect_timeout)
         self._sampler = asyncio.create_task(self._sample_queues(), name="queue-sampler")
         for service in built:
             await service.start()
@@ -121,8 +121,21 @@ class Runtime:
             await asyncio.sleep(QUEUE_SAMPLE_SECONDS)
 
 
-async def connect_with_retry(broker: Broker, attempts: int | None = None) -> None:
-    """Connect, retrying with exponential backoff (forever unless ``attempts`` is given)."""
+async def connect_with_retry(broker: Broker, attempts: int | None = None,
+                             timeout: float | None = None) -> None:
+    """Connect, retrying an unreachable broker with exponential backoff: forever, or up to
+    ``attempts`` tries (then ``RetryLater``), or for ``timeout`` seconds (then ``ConfigError``,
+    one line naming the setting). A refused login is a ``ConfigError`` at once. Once
+    connected, the robust connection reconnects by itself, forever."""
+    if timeout is not None:
+        try:
+            async with asyncio.timeout(timeout):
+                await connect_with_retry(broker, attempts)
+        except TimeoutError:
+            raise ConfigError(f"the broker did not answer within {timeout:g} s "
+                              "(KAMERSTROOM_BROKER_CONNECT_TIMEOUT): check KAMERSTROOM_AMQP_URL "
+                              "and that RabbitMQ runs") from None
+        return
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(RetryLater),
         wait=wait_exponential_jitter(multiplier=0.5, max=15),

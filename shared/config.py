@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=0, le=65535)
     shutdown_timeout: float = Field(default=30.0, gt=0)
+    broker_connect_timeout: float = Field(default=60.0, gt=0, description=(
+        "Seconds a service waits at start for an unreachable broker before it exits with "
+        "status 2; once running it reconnects forever."))
 
     # Logging
     log_format: Literal["json", "console"] = "json"

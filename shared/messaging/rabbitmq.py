@@ -21,7 +21,7 @@ from aio_pika.abc import (
 from pamqp.common import Arguments
 
 from shared import metrics, tracing
-from shared.errors import RetryLater, Unprocessable
+from shared.errors import ConfigError, RetryLater, Unprocessable
 from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import (
     DELIVER_ROUTING_KEY,
@@ -84,7 +84,16 @@ class RabbitMQBroker(Broker):
                 publisher_confirms=True, on_return_raises=True
             )
             await self._declare(self._publish_channel)
+        except aiormq.exceptions.ProbableAuthenticationError as exc:
+            # A wrong user or password never heals by retrying: say so once, at start.
+            raise ConfigError(f"the broker at {_safe_url(self._url)} refused the login "
+                              f"(ACCESS_REFUSED): check the user and password in "
+                              f"KAMERSTROOM_AMQP_URL") from exc
         except _BROKER_ERRORS as exc:
+            if "NOT_ALLOWED" in str(exc) or "ACCESS_REFUSED" in str(exc):
+                raise ConfigError(f"the broker at {_safe_url(self._url)} refused access: {exc}; "
+                                  "check the user's permissions and the vhost in "
+                                  "KAMERSTROOM_AMQP_URL") from exc
             raise RetryLater(f"broker at {_safe_url(self._url)} does not answer: {exc}") from exc
         metrics.BROKER_CONNECTED.set(1)
 

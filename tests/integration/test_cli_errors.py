@@ -36,3 +36,31 @@ def test_http_port_in_use(tmp_path: Path, amqp_url: str) -> None:
     assert "Traceback" not in result.stderr
     assert 1 == len(result.stderr.strip().splitlines())
     assert f"{port} is in use" in result.stderr
+
+
+def test_a_refused_login_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """A wrong password is not retried: ACCESS_REFUSED is named in one line, exit 2."""
+    result = _run(tmp_path, KAMERSTROOM_AMQP_URL="amqp://guest:wrong-password@127.0.0.1:5672/",
+                  KAMERSTROOM_HTTP_HOST="127.0.0.1", KAMERSTROOM_HTTP_PORT="0")
+    assert 2 == result.returncode
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert "refused the login (ACCESS_REFUSED)" in lines[-1]
+    assert [] == [line for line in lines[:-1] if not line.startswith("{")]  # all JSON before it
+    assert "wrong-password" not in result.stderr
+
+
+def test_an_unreachable_broker_is_retried_until_the_connect_timeout(tmp_path: Path) -> None:
+    """Nothing listens on the broker port: retried (JSON warnings) for the timeout, then one
+    line naming the setting, exit 2."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = _run(tmp_path, KAMERSTROOM_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{port}/",
+                  KAMERSTROOM_HTTP_HOST="127.0.0.1", KAMERSTROOM_HTTP_PORT="0",
+                  KAMERSTROOM_BROKER_CONNECT_TIMEOUT="3")
+    lines = result.stderr.strip().splitlines()
+    assert 2 == result.returncode
+    assert "KAMERSTROOM_BROKER_CONNECT_TIMEOUT" in lines[-1]
+    assert [] == [line for line in lines[:-1] if not line.startswith("{")]  # all JSON before it
+    assert any('"broker not reachable, retrying"' in line for line in lines[:-1])
