@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from yarl import URL
 
 from shared.errors import ConfigError
+from shared.webhook_urls import UnsafeURL, check_before_connect
 
 SOURCE_NAMES = ("officielebekendmakingen", "tweedekamer", "rijksoverheid")
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -115,10 +116,52 @@ class Settings(BaseSettings):
             raise ValueError(f"bad port: {exc}") from None
         return value
 
+    @field_validator("ob_sru_url", "tk_api_url")
+    @classmethod
+    def _feed_url(cls, value: str) -> str:
+        try:
+            url = URL(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not a URL: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_urls_are_safe(self) -> Settings:
+        # The admin API's own rules (shared.webhook_urls): a bad static URL is refused at
+        # start rather than registered as an endpoint that can never be delivered to.
+        for url in self.webhook_urls:
+            try:
+                check_before_connect(url, allow_private=self.webhook_allow_private)
+            except UnsafeURL as exc:
+                raise ValueError(f"KAMERSTROOM_WEBHOOK_URLS: {url!r}: {exc}") from None
+        return self
+
+    def check_data_dir(self) -> None:
+        """Raise ``ConfigError`` (one line) unless the data folder exists, or can be made, and
+        is writable: called at start by every command that keeps state."""
+        folder = self.data_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".kamerstroom-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(f"bad configuration: KAMERSTROOM_DATA_DIR {str(folder)!r} is not a "
+                              f"writable folder ({exc.strerror or exc})") from None
+
     @property
     def db_path(self) -> Path:
         """The SQLite file that holds this deployment's state."""
         return self.data_dir / "kamerstroom.sqlite3"
+
+
+def _problem(location: tuple[int | str, ...], message: str) -> str:
+    """One setting's problem: its variable's name (when it is about one) and the reason."""
+    message = message.removeprefix("Value error, ")
+    name = "_".join(str(part) for part in location if str(part)).upper()
+    return f"KAMERSTROOM_{name}: {message}" if name else message
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -126,8 +169,5 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"KAMERSTROOM_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err["loc"], str(err["msg"])) for err in exc.errors())
         raise ConfigError(f"bad configuration: {problems}") from None

@@ -40,6 +40,7 @@ def _backfill(args: argparse.Namespace) -> int:
     if args.until is not None and args.until < args.since:
         raise ConfigError(f"--until {args.until} is before --since {args.since}")
     settings = load_settings()
+    settings.check_data_dir()
     configure_logging(settings.log_format, "warning")  # the progress bar is the output
     return asyncio.run(run(settings, args.source, Window(args.since, args.until)))
 

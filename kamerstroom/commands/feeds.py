@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import signal
 from typing import TYPE_CHECKING
 
 from kamerstroom.commands import feeds_inspect, feeds_start
 from kamerstroom.feedserver import FeedServer
+from shared.errors import ConfigError
 
 if TYPE_CHECKING:
     from kamerstroom.commands import Subparsers
@@ -33,13 +35,21 @@ def _serve(args: argparse.Namespace) -> int:
 
 async def serve(host: str, port: int, ready: asyncio.Event | None = None,
                 stop: asyncio.Event | None = None) -> int:
-    """Serve until SIGINT/SIGTERM (or ``stop``); print the settings that point at it."""
+    """Serve until SIGINT/SIGTERM (or ``stop``); print the settings that point at it.
+
+    A port that cannot be bound is a ``ConfigError`` (one line, exit 2).
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    server = FeedServer(host, port)
+    try:
+        url = await server.start()
+    except OSError as exc:
+        await server.stop()
+        why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
+        raise ConfigError(f"feeds: port {host}:{port} {why}; choose another with --port") from None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    server = FeedServer(host, port)
-    url = await server.start()
     print(f"feeds: serving on {url} (Ctrl-C to stop)\n"
           f"  KAMERSTROOM_OB_SRU_URL={server.sru_url}\n"
           f"  KAMERSTROOM_TK_API_URL={server.tk_url}\n"

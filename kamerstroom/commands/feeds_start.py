@@ -31,6 +31,7 @@ def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 def run(args: argparse.Namespace) -> int:
     """Show or move; exit 1 when a move back was asked for without ``--yes`` (nothing done)."""
     settings = load_settings()
+    settings.check_data_dir()
     names = list(settings.sources) if args.source == "all" else [args.source]
     store = FetcherStore(settings.db_path)
     try:

@@ -25,6 +25,7 @@ def register(subparsers: Subparsers) -> None:
 
 def _serve(names: tuple[str, ...]) -> int:
     settings = load_settings()
+    settings.check_data_dir()
     configure_logging(settings.log_format, settings.log_level)
     return asyncio.run(serve(settings, names))
 

@@ -65,8 +65,8 @@ async def feed(runtime: Runtime, document: NormalisedDocument) -> None:
 async def test_endpoints_add_list_replay_remove(running: Runtime, webhook_receiver: WebhookReceiver) -> None:
     """A user adds an endpoint, sees it listed, gets a delivery, replays it, removes the endpoint."""
     api = f"http://127.0.0.1:{running.server.port}"
-    code, out, err = await cli(running, "endpoints", "--api", api, "add", webhook_receiver.url,
-                               "--ministry", "def", "--event-type", "published")
+    code, out, err = await cli(running, "endpoints", "--api", api, "--json", "add",
+                               webhook_receiver.url, "--ministry", "def", "--event-type", "published")
     assert 0 == code, err
     created = json.loads(out)
     assert created["secret"].startswith("whsec_")
@@ -75,17 +75,43 @@ async def test_endpoints_add_list_replay_remove(running: Runtime, webhook_receiv
 
     await feed(running, letter())
     assert await wait_for(lambda: len(webhook_receiver.received) >= 1, timeout=20)
-    code, out, err = await cli(running, "endpoints", "--api", api, "replay", created["id"],
-                               "--since", "2000-01-01T00:00:00Z")
+    code, out, err = await cli(running, "endpoints", "--api", api, "--json", "replay",
+                               created["id"], "--since", "2000-01-01T00:00:00Z")
     assert (0, 1) == (code, json.loads(out)["replayed"]), err
     assert await wait_for(lambda: len(webhook_receiver.received) >= 2, timeout=20)
     assert 1 == len({r.headers["webhook-id"] for r in webhook_receiver.received})
 
-    code, _, err = await cli(running, "endpoints", "--api", api, "remove", created["id"])
-    assert 0 == code, err
+    code, out, err = await cli(running, "endpoints", "--api", api, "remove", created["id"])
+    assert (0, f"removed {created['id']}") == (code, out.strip()), err
     code, _, err = await cli(running, "endpoints", "--api", api, "remove", created["id"])
     assert 1 == code
     assert "404" in err
+
+
+async def test_every_admin_route_has_its_command(running: Runtime,
+                                                 webhook_receiver: WebhookReceiver) -> None:
+    """show, update, test, deliveries, rotate-secret and secret each do their route's work and
+    say what they did."""
+    api = f"http://127.0.0.1:{running.server.port}"
+
+    async def ok(*argv: str) -> str:
+        code, out, err = await cli(running, "endpoints", "--api", api, *argv)
+        assert 0 == code, err
+        return out
+
+    added = await ok("add", webhook_receiver.url, "--description", "first")
+    assert added.startswith("added ep_") and "signing secret: whsec_" in added
+    endpoint_id = added.split()[1]
+    assert f"{endpoint_id}  enabled  {webhook_receiver.url}  all events" in await ok("show", endpoint_id)
+    updated = await ok("update", endpoint_id, "--ministry", "def", "--chamber", "tk", "--disable")
+    assert f"updated {endpoint_id}  disabled" in updated and '"ministries": ["def"]' in updated
+    assert "answered 2" in await ok("test", endpoint_id)
+    assert 1 == len(webhook_receiver.received)
+    assert "no deliveries" == (await ok("deliveries", endpoint_id)).strip()
+    rotated = await ok("rotate-secret", endpoint_id)
+    assert "previous secret stays valid until" in rotated
+    new_secret = rotated.split("signing secret: ")[1].split()[0]
+    assert f"{endpoint_id} signing secret: {new_secret}" == (await ok("secret", endpoint_id)).strip()
 
 
 async def test_subscribe_prints_matching_events(running: Runtime) -> None:

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from kamerstroom.cli import main
+
 
 def _run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "KAMERSTROOM_DATA_DIR": str(tmp_path), **env}
@@ -64,3 +68,65 @@ def test_an_unreachable_broker_is_retried_until_the_connect_timeout(tmp_path: Pa
     assert "KAMERSTROOM_BROKER_CONNECT_TIMEOUT" in lines[-1]
     assert [] == [line for line in lines[:-1] if not line.startswith("{")]  # all JSON before it
     assert any('"broker not reachable, retrying"' in line for line in lines[:-1])
+
+
+def _command(tmp_path: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "KAMERSTROOM_DATA_DIR": str(tmp_path), **env}
+    return subprocess.run([sys.executable, "-m", "kamerstroom", *argv], env=environment,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def _one_line_exit_2(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert 2 == result.returncode, result.stderr
+    assert "Traceback" not in result.stderr
+    assert 1 == len(result.stderr.strip().splitlines()), result.stderr
+    for needle in needles:
+        assert needle in result.stderr
+
+
+def test_feeds_serve_on_a_busy_port(tmp_path: Path) -> None:
+    """``feeds serve --port N`` on a taken port: one line naming it, exit 2."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _command(tmp_path, "feeds", "serve", "--port", str(port))
+    _one_line_exit_2(result, f"127.0.0.1:{port} is in use")
+
+
+BAD_SETTINGS = [
+    ({"KAMERSTROOM_TK_API_URL": "nope"}, "KAMERSTROOM_TK_API_URL"),
+    ({"KAMERSTROOM_OB_SRU_URL": "ftp://example.org/sru"}, "KAMERSTROOM_OB_SRU_URL"),
+    ({"KAMERSTROOM_WEBHOOK_URLS": "not-a-url"}, "KAMERSTROOM_WEBHOOK_URLS"),
+    ({"KAMERSTROOM_WEBHOOK_URLS": "http://example.org/hook"}, "must use https"),
+    ({"KAMERSTROOM_WEBHOOK_URLS": "https://127.0.0.1/hook"}, "loopback"),
+]
+ENTRY_POINTS = [("run",), ("fetcher",), ("publisher",), ("dead", "list"),
+                ("backfill", "--source", "tweedekamer", "--since", "2025-01-01"),
+                ("feeds", "start-date"), ("subscribe",)]
+
+
+def test_every_bad_setting_through_every_entry_point(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each bad setting, through each command that reads settings: one line naming it, exit 2
+    (in this process: the same ``main`` the console script calls)."""
+    monkeypatch.setenv("KAMERSTROOM_DATA_DIR", str(tmp_path))
+    for env, needle in BAD_SETTINGS:
+        with monkeypatch.context() as patched:
+            for name, value in env.items():
+                patched.setenv(name, value)
+            for argv in ENTRY_POINTS:
+                status = main(list(argv))
+                err = capsys.readouterr().err
+                assert (2, 1) == (status, len(err.strip().splitlines())), (argv, err)
+                assert needle in err, (argv, err)
+
+
+def test_an_unwritable_data_dir(tmp_path: Path) -> None:
+    """A data folder that cannot be written: one line naming KAMERSTROOM_DATA_DIR, exit 2."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for argv in [("run",), ("feeds", "start-date"),
+                 ("backfill", "--source", "tweedekamer", "--since", "2025-01-01")]:
+        _one_line_exit_2(_command(tmp_path, *argv, KAMERSTROOM_DATA_DIR=str(blocker / "data")),
+                         "KAMERSTROOM_DATA_DIR")

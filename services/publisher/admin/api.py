@@ -88,6 +88,7 @@ class AdminAPI:
         app.router.add_patch("/v1/endpoints/{id}", guard(self.patch))
         app.router.add_delete("/v1/endpoints/{id}", guard(self.delete))
         app.router.add_post("/v1/endpoints/{id}/rotate-secret", guard(self.rotate))
+        app.router.add_get("/v1/endpoints/{id}/secret", guard(self.secret))
         app.router.add_get("/v1/endpoints/{id}/deliveries", guard(self.deliveries))
         app.router.add_post("/v1/endpoints/{id}/replay", guard(self.replay))
         app.router.add_post("/v1/endpoints/{id}/test", guard(self.test))
@@ -141,6 +142,12 @@ class AdminAPI:
         until = datetime.now(UTC) + ROTATION_OVERLAP
         return web.json_response({"id": rotated.id, "secret": rotated.secret,
                                   "previous_secret_expires_at": until.isoformat()})
+
+    async def secret(self, request: web.Request) -> web.StreamResponse:
+        """The current signing secret: how an operator gets a static endpoint's secret."""
+        endpoint = self._endpoint(request)
+        log.info("webhook secret read", endpoint_id=endpoint.id)
+        return web.json_response({"id": endpoint.id, "secret": endpoint.secret})
 
     async def deliveries(self, request: web.Request) -> web.StreamResponse:
         endpoint = self._endpoint(request)

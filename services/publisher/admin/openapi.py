@@ -105,6 +105,12 @@ def openapi_document() -> dict[str, Any]:
                              "id": {"type": "string"}, "secret": {"type": "string"},
                              "previous_secret_expires_at": {"type": "string"}}}), **_ERRORS}},
             },
+            "/v1/endpoints/{id}/secret": {
+                "parameters": _ID,
+                "get": {"summary": "The endpoint's current signing secret (e.g. of a static one)",
+                        "responses": {"200": _answer("The secret", {"type": "object", "properties": {
+                            "id": {"type": "string"}, "secret": {"type": "string"}}}), **_ERRORS}},
+            },
             "/v1/endpoints/{id}/deliveries": {
                 "parameters": [*_ID,
                                {"name": "status", "in": "query", "schema": {
