@@ -1,8 +1,10 @@
 """Runs one or more services in this process: broker, HTTP server, lifecycle, signals.
 
 Shutdown (SIGTERM or SIGINT) goes in this order, bounded by ``KAMERSTROOM_SHUTDOWN_TIMEOUT``:
-``/readyz`` turns 503 at once; the fetcher stops polling; consumers are cancelled so no new
-delivery arrives; handlers in flight finish and ack; the connection closes; exit status 0.
+``/readyz`` turns 503 and every service is told to start nothing new, at once (no poll, no
+handler's work, no webhook attempt: a message handed over now goes back to the broker);
+then the fetcher stops; consumers are cancelled; handlers in flight finish and ack; the
+connection closes; exit status 0.
 If the timeout passes first, the connection is closed anyway and the broker redelivers the
 unacked messages to the next consumer (consumers are idempotent): nothing is lost.
 """
@@ -87,6 +89,10 @@ class Runtime:
     async def stop(self) -> None:
         """Turn not-ready, stop taking work, finish in flight (bounded), close everything."""
         self.server.begin_shutdown()
+        for service in self.services:  # all at once: nothing new starts anywhere from now
+            service.begin_shutdown()
+        with contextlib.suppress(RetryLater, TimeoutError):
+            await asyncio.wait_for(self.broker.stop_deliveries(), FORCED_CLOSE_SECONDS)
         if self._sampler is not None:
             self._sampler.cancel()
         try:

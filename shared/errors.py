@@ -3,7 +3,8 @@
     KamerstroomError
     ├── ConfigError        bad settings: print one line, exit non-zero
     ├── RetryLater         transient: nack and retry later (broker down, upstream 5xx)
-    │   └── FeedDrift      a feed answered outside the contract its source was built for
+    │   ├── FeedDrift      a feed answered outside the contract its source was built for
+    │   └── ShuttingDown   the process stopped taking work: requeue, quietly
     └── Unprocessable      permanent for this message: dead-letter it with the reason
 """
 
@@ -34,6 +35,15 @@ class FeedDrift(RetryLater):
         self.kind = kind
         self.detail = detail
         self.url = url
+
+
+class ShuttingDown(RetryLater):
+    """The process stopped taking work: hand this message back to the broker untouched.
+
+    Raised by a handler that was given a message after the first SIGTERM; the broker
+    wrapper nacks it with requeue at once (no warning, no delay), so another consumer or the
+    next process takes it.
+    """
 
 
 class Unprocessable(KamerstroomError):

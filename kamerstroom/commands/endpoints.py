@@ -90,7 +90,7 @@ def _simple(actions: Any, name: str, help_text: str, build: Callable[[Any], Requ
 
 def _filter_options(parser: argparse.ArgumentParser, replace_note: bool = False) -> None:
     note = " (any given replaces the whole filter)" if replace_note else " (repeatable)"
-    default = None if replace_note else []
+    default: list[str] | None = None if replace_note else []
     parser.add_argument("--event-type", action="append", default=default, dest="event_types",
                         help="published, updated or withdrawn" + note)
     parser.add_argument("--ministry", action="append", default=default, dest="ministries",

@@ -96,6 +96,10 @@ class FetcherService:
         for source in self._sources:
             self._tasks.append(asyncio.create_task(self._loop(source, client), name=source.name))
 
+    def begin_shutdown(self) -> None:
+        """Start no new poll and hand no further item of a poll in progress to the queue."""
+        self._stopping.set()
+
     async def stop(self) -> None:
         """Stop polling: each source finishes the item in hand, then its poll is cancelled."""
         self._stopping.set()
@@ -125,6 +129,8 @@ class FetcherService:
             if isinstance(item, Drift):
                 self.drift.report(source.name, item)
                 continue
+            if self._stopping.is_set() and window is None:
+                break  # shutting down: the checkpoint stays at the last item handled
             async with handling:
                 await queuer.handle(item)
         return queuer.tally

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from services.parser.parse import parse_raw
 from shared import metrics, tracing
-from shared.errors import Unprocessable
+from shared.errors import ShuttingDown, Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.schema import NormalisedDocument, RawDocument
@@ -40,6 +40,7 @@ class ParserService:
         self._broker = broker
         self._prefetch = prefetch
         self.running = False
+        self._shutting_down = False
         # Parsing is CPU work (a long PDF takes tens of ms, a hostile 10 MB file seconds):
         # it runs off the event loop so heartbeats, acks and the other services keep going.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
@@ -49,13 +50,22 @@ class ParserService:
                                    prefetch=self._prefetch)
         self.running = True
 
+    def begin_shutdown(self) -> None:
+        self._shutting_down = True
+
     async def stop(self) -> None:
         self.running = False
+        self._shutting_down = True
         await self._broker.cancel_consumers()
         self._executor.shutdown(wait=True)
 
     async def handle(self, delivery: Delivery) -> None:
-        """Parse one raw message and publish the result; ``Unprocessable`` dead-letters it."""
+        """Parse one raw message and publish the result; ``Unprocessable`` dead-letters it.
+
+        After ``begin_shutdown`` it raises ``ShuttingDown``: the message goes back untouched.
+        """
+        if self._shutting_down:
+            raise ShuttingDown("the parser is shutting down")
         raw = _decode(delivery.body)
         if raw.format in INLINE_FORMATS and len(raw.body) <= INLINE_MAX_BYTES:
             normalised = self.normalise(raw)

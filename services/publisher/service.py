@@ -20,7 +20,7 @@ from services.publisher.records import RecordStore, Version
 from services.publisher.webhooks.delivery import Dispatcher
 from services.publisher.webhooks.registry import EndpointRegistry
 from shared import metrics, tracing
-from shared.errors import Unprocessable
+from shared.errors import ShuttingDown, Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import CORRELATION_HEADER
@@ -47,6 +47,7 @@ class PublisherService:
         self._checkpointer = checkpointer
         self._in_flight = InFlight()
         self.running = False
+        self._shutting_down = False
 
     def mount(self, app: web.Application) -> None:
         """Add the admin API's routes to the process's HTTP server (before it starts)."""
@@ -67,8 +68,14 @@ class PublisherService:
                                    prefetch=self._prefetch)
         self.running = True
 
+    def begin_shutdown(self) -> None:
+        """Start nothing new: no letter is taken on, no webhook attempt begins."""
+        self._shutting_down = True
+        self.dispatcher.begin_shutdown()
+
     async def stop(self) -> None:
         """Stop consuming, let handlers in flight finish (the runtime bounds this), close."""
+        self.begin_shutdown()
         self.running = False
         await self._broker.cancel_consumers()
         await self._in_flight.drained()
@@ -80,7 +87,12 @@ class PublisherService:
         self.registry.close()
 
     async def handle(self, delivery: Delivery) -> None:
-        """Store the document's effect on its letter; announce a new version if there is one."""
+        """Store the document's effect on its letter; announce a new version if there is one.
+
+        After ``begin_shutdown`` it raises ``ShuttingDown``: the message goes back untouched.
+        """
+        if self._shutting_down:
+            raise ShuttingDown("the publisher is shutting down")
         with self._in_flight.track():
             await self._handle(_decode(delivery.body), delivery.message_id)
 

@@ -77,6 +77,11 @@ class Broker(ABC):
         """Stop taking new deliveries; messages in flight are finished by their handlers."""
 
     @abstractmethod
+    async def stop_deliveries(self) -> None:
+        """Ask the broker to deliver nothing more to any consumer, at once, without waiting
+        for the handlers in flight (shutdown's first step; ``cancel_consumers`` follows)."""
+
+    @abstractmethod
     async def declare_retry_queues(self, delays: Sequence[float]) -> None:
         """Declare ``<ns>.retry.<seconds>`` for each delay (idempotent).
 

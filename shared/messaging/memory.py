@@ -6,7 +6,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 
-from shared.errors import RetryLater, Unprocessable
+from shared.errors import RetryLater, ShuttingDown, Unprocessable
 from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import (
     DELIVER_ROUTING_KEY,
@@ -49,6 +49,7 @@ class MemoryBroker(Broker):
         self._tasks: list[asyncio.Task[None]] = []
         self._consumed: set[str] = set()
         self._busy = 0
+        self._delivering = True
 
     async def connect(self) -> None:
         self.up = True
@@ -103,10 +104,17 @@ class MemoryBroker(Broker):
         self._consumed.add(queue)
         self._tasks.append(asyncio.create_task(self._run(queue, handler)))
 
+    async def stop_deliveries(self) -> None:
+        self._delivering = False
+
     async def _run(self, queue: str, handler: Handler) -> None:
         source = self.queues[queue]
+        self._delivering = True
         while True:
             exchange, message = await source.get()
+            if not self._delivering:  # stopped while waiting: this one stays in the queue
+                source.put_nowait((exchange, message))
+                return
             delivery = Delivery(body=message.body, routing_key=message.routing_key,
                                 exchange=exchange, message_id=message.message_id,
                                 headers=dict(message.headers), redelivered=False,
@@ -114,6 +122,9 @@ class MemoryBroker(Broker):
             self._busy += 1
             try:
                 await handler(delivery)
+            except ShuttingDown:
+                source.put_nowait((exchange, message))  # back to the queue untouched
+                return
             except Unprocessable as exc:
                 headers = {**message.headers, ERROR_HEADER: str(exc), REASON_HEADER: exc.reason,
                            ORIGIN_QUEUE_HEADER: queue}

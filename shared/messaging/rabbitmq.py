@@ -21,7 +21,7 @@ from aio_pika.abc import (
 from pamqp.common import Arguments
 
 from shared import metrics, tracing
-from shared.errors import ConfigError, RetryLater, Unprocessable
+from shared.errors import ConfigError, RetryLater, ShuttingDown, Unprocessable
 from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import (
     DELIVER_ROUTING_KEY,
@@ -36,6 +36,8 @@ log = structlog.get_logger(__name__)
 
 # Pause before requeueing after an unexpected error, so one bad moment is not a hot loop.
 REQUEUE_DELAY_SECONDS = 0.5
+# How long a handler refused at shutdown waits for the consumer's cancel before its nack.
+STOP_WAIT_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 # During a broker outage a publish waits this long for the reconnect before it fails with
 # ``RetryLater`` (the caller's message is then nacked and retried: never lost).
@@ -66,6 +68,8 @@ class RabbitMQBroker(Broker):
         self._sample_channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
         self._consumers: list[tuple[AbstractQueue, str, AbstractChannel]] = []
+        self._cancelled: set[str] = set()  # consumer tags cancelled by stop_deliveries
+        self._deliveries_stopped = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._closing = False
         self._retry_queues: set[str] = set()  # declared by the publisher; sampled for depth
@@ -214,6 +218,7 @@ class RabbitMQBroker(Broker):
 
         tag = await amqp_queue.consume(on_message, no_ack=False)
         self._consumers.append((amqp_queue, tag, channel))
+        self._deliveries_stopped.clear()
 
     async def _handle(self, queue: str, handler: Handler,
                       message: AbstractIncomingMessage) -> None:
@@ -242,6 +247,13 @@ class RabbitMQBroker(Broker):
         except asyncio.CancelledError:
             await _quiet_nack(message)
             raise
+        except ShuttingDown:
+            # Back to the broker untouched, once it delivers no more to this consumer (a nack
+            # before that would only bring the message straight back here).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._deliveries_stopped.wait(), STOP_WAIT_SECONDS)
+            await _quiet_nack(message)
+            return "requeue"
         except Exception as exc:  # any failure: requeue, the delivery limit ends loops
             log.warning("handler failed, requeueing", queue=queue, error=str(exc),
                         error_type=type(exc).__name__, message_id=delivery.message_id)
@@ -267,18 +279,27 @@ class RabbitMQBroker(Broker):
         log.warning("dead-lettered", queue=queue, reason=exc.reason, error=exc.detail[:300],
                     message_id=delivery.message_id)
 
+    async def stop_deliveries(self) -> None:
+        """Cancel every consumer at the broker; channels stay open for the acks in flight."""
+        for queue, tag, _ in self._consumers:
+            if tag in self._cancelled:
+                continue
+            self._cancelled.add(tag)
+            try:
+                await queue.cancel(tag)
+            except _BROKER_ERRORS:
+                log.info("consumer already gone", queue=queue.name)
+        self._deliveries_stopped.set()
+
     async def cancel_consumers(self) -> None:
         """Stop deliveries, wait for the handlers in flight, then close consumer channels.
 
         The channels stay open until the handlers are done, because a message can only be
         acked on the channel that delivered it: closing early would requeue finished work.
         """
+        await self.stop_deliveries()
         consumers, self._consumers = self._consumers, []
-        for queue, tag, _ in consumers:
-            try:
-                await queue.cancel(tag)
-            except _BROKER_ERRORS:
-                log.info("consumer already gone", queue=queue.name)
+        self._cancelled.clear()
         await self.drain()
         for _, _, channel in consumers:
             with contextlib.suppress(*_BROKER_ERRORS):

@@ -55,7 +55,7 @@ from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait
 from services.publisher.webhooks.signing import signature_headers
 from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_before_connect
 from shared import metrics, tracing
-from shared.errors import Unprocessable
+from shared.errors import ShuttingDown, Unprocessable
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
 from shared.retry_after import parse_retry_after
@@ -142,6 +142,11 @@ class Dispatcher:
             log.info("queued deliveries left unsent by the previous process", count=len(left))
         await self._broker.consume(self._topology.deliveries_queue, self.handle,
                                    prefetch=self._config.prefetch)
+
+    def begin_shutdown(self) -> None:
+        """From now on no attempt starts: a first attempt waiting for a slot leaves its row
+        unqueued (the next start queues it); a queued job goes back to the broker."""
+        self._closing = True
 
     async def drain(self) -> None:
         """Wait until no attempt is in flight (call after the consumer was cancelled).
@@ -304,6 +309,8 @@ class Dispatcher:
             finally:
                 lane.queued_waiting -= 1
             try:
+                if self._closing:  # the signal came while this job waited for a slot
+                    raise ShuttingDown("webhook deliveries are shutting down")
                 attempt, retry_after, refused = await self._attempt(endpoint, row.event_id, row.event_json,
                                                                     job.attempt)
             finally:

@@ -82,6 +82,9 @@ class FlakyBroker(Broker):
     async def cancel_consumers(self) -> None:
         await self._inner.cancel_consumers()
 
+    async def stop_deliveries(self) -> None:
+        await self._inner.stop_deliveries()
+
     async def declare_retry_queues(self, delays: Sequence[float]) -> None:
         await self._inner.declare_retry_queues(delays)
 

@@ -23,6 +23,9 @@ class RecordingService:
     async def start(self) -> None:
         self._log.append("start")
 
+    def begin_shutdown(self) -> None:
+        self._log.append("begin shutdown")
+
     async def stop(self) -> None:
         ready, _ = self._server.readiness()
         self._log.append(f"stop ready={ready}")
@@ -58,7 +61,7 @@ async def test_readiness_turns_503_before_services_stop(settings: Settings) -> N
     runtime = _runtime(settings, log)
     await runtime.server.start()
     await runtime.stop()
-    assert ["stop ready=False", "broker closed"] == log
+    assert ["begin shutdown", "stop ready=False", "broker closed"] == log
 
 
 async def test_a_hanging_service_cannot_block_shutdown(settings: Settings) -> None:
@@ -67,4 +70,4 @@ async def test_a_hanging_service_cannot_block_shutdown(settings: Settings) -> No
     runtime = _runtime(settings.model_copy(update={"shutdown_timeout": 0.2}), log, hang=True)
     await runtime.server.start()
     await runtime.stop()
-    assert ["stop ready=False", "broker closed"] == log
+    assert ["begin shutdown", "stop ready=False", "broker closed"] == log
