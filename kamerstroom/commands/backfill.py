@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 from kamerstroom.commands.dates import iso_day
 from kamerstroom.runtime import connect_with_retry
-from services.fetcher.backfill import ProgressBar, backfill
+from services.fetcher.backfill import backfill
 from services.fetcher.main import build_sources, http_options
+from services.fetcher.progress import ProgressBar
 from services.fetcher.sources.base import Window
 from services.fetcher.store import FetcherStore
 from shared.config import SOURCE_NAMES, Settings, load_settings
@@ -41,7 +42,8 @@ def _backfill(args: argparse.Namespace) -> int:
         raise ConfigError(f"--until {args.until} is before --since {args.since}")
     settings = load_settings()
     settings.check_data_dir()
-    configure_logging(settings.log_format, "warning")  # the progress bar is the output
+    # On a terminal the bar is the output; off one, the JSON progress lines are (info).
+    configure_logging(settings.log_format, "warning" if sys.stderr.isatty() else settings.log_level)
     return asyncio.run(run(settings, args.source, Window(args.since, args.until)))
 
 

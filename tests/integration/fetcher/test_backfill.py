@@ -6,9 +6,11 @@ import io
 from datetime import date
 
 import pytest
+from structlog.testing import capture_logs
 
 from kamerstroom.commands import backfill as backfill_command
-from services.fetcher.backfill import ProgressBar, backfill
+from services.fetcher.backfill import backfill
+from services.fetcher.progress import ProgressBar
 from services.fetcher.sources.base import Window
 from services.fetcher.store import FetcherStore
 from shared.errors import RetryLater
@@ -64,13 +66,18 @@ async def test_rijksoverheid_backfill_keeps_to_its_range(harness: Harness) -> No
     assert 1 == len(titles) and "Water en Bodem sturend" in titles[0]
 
 
-async def test_progress_bar_reports_what_was_done(harness: Harness) -> None:
-    """The progress output ends with the final counts."""
-    stream = io.StringIO()
-    await run(harness, "officielebekendmakingen", Window(date(2025, 1, 1)),
-              bar=ProgressBar("backfill", stream=stream))
-    last_line = stream.getvalue().splitlines()[-1]
-    assert "queued 1, unchanged 0, dead-lettered 0, skipped 2" in last_line  # two moties
+async def test_progress_off_a_terminal_is_json_lines_ending_with_the_counts(harness: Harness) -> None:
+    """Off a terminal the progress is log lines (JSON in production), the last one with the
+    final counts, the rate and the time taken."""
+    with capture_logs() as logs:
+        await run(harness, "officielebekendmakingen", Window(date(2025, 1, 1)),
+                  bar=ProgressBar("backfill", stream=io.StringIO(), every=0.0))
+    lines = [e for e in logs if e["event"] in ("backfill progress", "backfill done")]
+    final = lines[-1]
+    assert "backfill done" == final["event"]
+    assert (1, 0, 0, 2) == (final["queued"], final["unchanged"], final["dead_lettered"],
+                            final["skipped"])  # two moties
+    assert {"rate_per_second", "eta_seconds", "elapsed_seconds"} <= set(final)
 
 
 async def test_backfill_command_runs_against_the_broker(harness: Harness,
