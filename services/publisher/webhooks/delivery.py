@@ -60,7 +60,7 @@ from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
 from shared.retry_after import parse_retry_after
 from shared.schema import CloudEvent
-from shared.schema.events import CONTENT_TYPE
+from shared.schema.events import CONTENT_TYPE, upgrade_event_json
 from shared.version import USER_AGENT
 
 log = structlog.get_logger(__name__)
@@ -407,7 +407,7 @@ def _request_body(event_json: str) -> bytes:
 
 def payload(event_json: str) -> bytes:
     """The request body: the event, without its full text if it is over ``MAX_PAYLOAD_BYTES``."""
-    body = event_json.encode()
+    body = upgrade_event_json(event_json).encode()
     if len(body) <= MAX_PAYLOAD_BYTES:
         return body
     event = CloudEvent.model_validate_json(event_json)
