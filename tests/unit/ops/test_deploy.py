@@ -146,5 +146,5 @@ def test_alert_rules_use_only_metrics_the_code_exports() -> None:
     names = {m for r in rules for m in re.findall(r"kamerstroom_[a-z_]+", r["expr"])}
     alerts = {r["alert"] for r in rules}
     assert set() == names - _metric_names()
-    assert {"KamerstroomSourceStale", "KamerstroomDeliveriesFailing",
-            "KamerstroomDeadLettersGrowing"} <= alerts
+    assert {"KamerstroomSourceStale", "KamerstroomSourceFailing", "KamerstroomFeedDrift",
+            "KamerstroomDeliveriesFailing", "KamerstroomDeadLettersGrowing"} <= alerts
