@@ -103,7 +103,7 @@ class DispatchSettings:
     """The delivery knobs, from ``KAMERSTROOM_WEBHOOK_*``."""
 
     policy: RetryPolicy
-    timeout: float = 10.0
+    timeout: float = 15.0  # seconds per attempt: the Standard Webhooks guidance
     concurrency: int = 4
     allow_private: bool = False
     disable_after: timedelta = timedelta(days=5)
