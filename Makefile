@@ -1,18 +1,39 @@
 # kamerstroom: `make demo` runs the product on replayed real feeds; `make test` checks it.
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PYTHON ?= python3
+# The JavaScript validators the tests run (tools/contracts/package-lock.json).
+NODE_TOOLS := tools/contracts/node_modules/.package-lock.json
+# Flags for both locks: hashes, no index or find-links lines (they differ per machine).
+COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	--no-emit-find-links --no-emit-trusted-host
 
-.PHONY: install broker demo lint typecheck test bench clean
+.PHONY: install node-tools broker demo lint typecheck hadolint test bench lock clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (every one hash-checked), then the project itself without
+# resolving anything. Reinstalls when pyproject.toml or the lock changes.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	@$(BIN)/python -m pip install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+$(NODE_TOOLS): tools/contracts/package.json tools/contracts/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools/contracts --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm not found: the AsyncAPI and CloudEvents JS checks will be skipped" >&2; fi
+
+node-tools: $(NODE_TOOLS)
+
+# Regenerate both locks after changing a dependency in pyproject.toml (Python 3.11, Linux
+# x86_64). The runtime lock (the Docker image's) is constrained to the full one's versions.
+lock:
+	@$(BIN)/python -m pip install -q 'pip-tools>=7.4,<8'
+	$(COMPILE) --extra dev --output-file requirements.lock pyproject.toml
+	$(COMPILE) --constraint requirements.lock --output-file requirements-runtime.lock pyproject.toml
 
 broker:
 	@bash scripts/ensure-broker.sh $(BROKER_FLAGS)
@@ -26,11 +47,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy shared services kamerstroom bench tests
 
-test: install broker lint typecheck
+hadolint: install
+	$(BIN)/hadolint deploy/Dockerfile
+
+test: install node-tools broker lint typecheck hadolint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install broker
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache tools/contracts/node_modules

@@ -25,6 +25,7 @@ class Received:
     headers: dict[str, Any]
     routing_key: str | None = None
     raw: bytes = b""
+    content_type: str | None = None  # the AMQP content_type, or the HTTP Content-Type
 
 
 @dataclass
@@ -55,7 +56,8 @@ class WebhookReceiver:
             body = json.loads(raw)
         except ValueError:
             body = {}
-        item = Received(body=body, headers=dict(request.headers), raw=raw)
+        item = Received(body=body, headers=dict(request.headers), raw=raw,
+                        content_type=request.headers.get("Content-Type"))
         self.received.append(item)
         if self.on_event:
             self.on_event(item)
@@ -91,7 +93,8 @@ class QueueSubscriber:
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         item = Received(body=json.loads(message.body), headers=dict(message.headers or {}),
-                        routing_key=message.routing_key, raw=message.body)
+                        routing_key=message.routing_key, raw=message.body,
+                        content_type=message.content_type)
         self.received.append(item)
         if self._on_event:
             self._on_event(item)

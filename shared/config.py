@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
         default_factory=lambda: [float(s) for s in DEFAULT_RETRY_SCHEDULE]
     )
-    webhook_timeout: float = Field(default=10.0, gt=0)
+    # Standard Webhooks: "a timeout of 15 seconds or less is recommended" for an attempt.
+    webhook_timeout: float = Field(default=15.0, gt=0)
     webhook_concurrency: int = Field(default=4, ge=1)
     webhook_disable_after_days: float = Field(default=5.0, gt=0)
     admin_token: str | None = None

@@ -121,6 +121,18 @@ def observe_letter_lag(source: str, upstream_time: datetime | None,
     LETTER_LAG_SECONDS.labels(source=source).observe(max(0.0, lag))
 
 
+def register_source(source: str) -> None:
+    """Create ``source``'s poll series at start, before its first poll.
+
+    A series that does not exist yet matches nothing in an alert: a source that failed on
+    every poll since the fetcher started had no ``outcome="ok"`` series and no timestamp,
+    so the staleness and failure alerts stayed silent. The timestamp starts at 0 ("never").
+    """
+    for outcome in ("ok", "error"):
+        POLLS.labels(source=source, outcome=outcome)
+    LAST_SUCCESSFUL_POLL.labels(source=source)
+
+
 def mark_poll(source: str, *, ok: bool, kind: str | None = None) -> None:
     """Count one poll of ``source``; a success also sets its last-successful-poll time."""
     POLLS.labels(source=source, outcome="ok" if ok else "error").inc()

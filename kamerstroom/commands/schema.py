@@ -9,14 +9,31 @@ from typing import Any
 
 from kamerstroom.commands import Subparsers
 from shared.schema import CloudEvent, Kamerbrief
+from shared.schema.events import SCHEMA_BASE
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schemas() -> dict[str, dict[str, Any]]:
-    """The published schemas by file name (``docs/schema/<name>``)."""
+    """The published schemas by file name (``docs/schema/<name>``), each ``$id`` under ``SCHEMA_BASE``.
+
+    The event's ``data`` refers to ``kamerbrief.json`` instead of keeping a copy of it, so the
+    record has one schema; ``specversion`` is required (pydantic leaves out fields with defaults).
+    """
+    event = CloudEvent.model_json_schema(mode="serialization")
+    event.pop("$defs", None)  # all of them the record's, which kamerbrief.json holds
+    event["properties"]["data"] = {"$ref": "kamerbrief.json",
+                                   "description": event["properties"]["data"].get("description", "")}
+    event["properties"]["changedfields"].pop("default")  # absent rather than empty
+    event["required"] = ["specversion", *[r for r in event["required"] if r != "specversion"]]
     return {
-        "kamerbrief.json": Kamerbrief.model_json_schema(),
-        "event.json": CloudEvent.model_json_schema(),
+        "kamerbrief.json": _published("kamerbrief.json", Kamerbrief.model_json_schema()),
+        "event.json": _published("event.json", event),
     }
+
+
+def _published(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": SCHEMA_BASE + name, **schema}
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -74,8 +74,8 @@ def describe(item: Received) -> str:
     body: dict[str, Any] = item.body
     data = body.get("data") or {}
     line = f"{item.routing_key}  {body.get('subject')}  v{data.get('version')}  {data.get('title') or ''}"
-    if body.get("changed_fields"):
-        line += f"  [changed: {', '.join(body['changed_fields'])}]"
+    if body.get("changedfields"):
+        line += f"  [changed: {body['changedfields'].replace(',', ', ')}]"
     return line
 
 

@@ -94,6 +94,7 @@ class FetcherService:
         self._session = PoliteClient.session()
         client = PoliteClient(self._session, self._http)
         for source in self._sources:
+            metrics.register_source(source.name)
             self._tasks.append(asyncio.create_task(self._loop(source, client), name=source.name))
 
     def begin_shutdown(self) -> None:

@@ -35,5 +35,5 @@ def build_event(record: Kamerbrief, kind: EventKind, *, source: str,
     """The CloudEvent announcing ``record`` (as ``kind``)."""
     return CloudEvent(
         id=event_id(record, kind), source=source, type=kind.event_type, subject=record.id,
-        time=datetime.now(UTC), data=record, changed_fields=changed_fields or [], replay=replay,
+        time=datetime.now(UTC), data=record, changedfields=",".join(changed_fields or []), replay=replay,
     )

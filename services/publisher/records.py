@@ -16,6 +16,7 @@ from services.publisher.events import build_event
 from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
 from shared.schema import CloudEvent, EventKind, Kamerbrief
+from shared.schema.events import upgrade_event_json
 from shared.schema.record import SourceRef
 from shared.sqlite import connect, transaction
 
@@ -239,4 +240,5 @@ def _sqlite_time(when: datetime) -> str:
 
 def _version(row: tuple[str, int, str, str, int]) -> Version:
     return Version(letter_id=row[0], version=int(row[1]), kind=EventKind(row[2]),
-                   event=CloudEvent.model_validate_json(row[3]), announced=bool(row[4]), event_json=row[3])
+                   event=CloudEvent.model_validate_json(row[3]), announced=bool(row[4]),
+                   event_json=upgrade_event_json(row[3]))

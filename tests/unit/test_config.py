@@ -47,3 +47,12 @@ def test_bad_values_raise_one_line(
     message = str(caught.value)
     assert fragment in message
     assert "\n" not in message
+
+
+def test_webhook_timeout_follows_standard_webhooks_and_is_configurable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """15 s per attempt by default (the Standard Webhooks guidance); KAMERSTROOM_WEBHOOK_TIMEOUT sets it."""
+    monkeypatch.delenv("KAMERSTROOM_WEBHOOK_TIMEOUT", raising=False)
+    assert 15.0 == load_settings().webhook_timeout
+    monkeypatch.setenv("KAMERSTROOM_WEBHOOK_TIMEOUT", "5")
+    assert 5.0 == load_settings().webhook_timeout

@@ -23,15 +23,20 @@ def _answer(description: str, schema: dict[str, Any] | None = None) -> dict[str,
     return {"description": description, **(_json(schema) if schema else {})}
 
 
-_ERRORS = {
-    "401": _answer("Missing or wrong bearer token", _ref("Error")),
-    "404": _answer("No such endpoint", _ref("Error")),
-}
+# Every route needs the bearer token; only the routes with an {id} look an endpoint up.
+_UNAUTHORIZED = {"401": _answer("Missing or wrong bearer token", _ref("Error"))}
+_ERRORS = {**_UNAUTHORIZED, "404": _answer("No such endpoint", _ref("Error"))}
 _INVALID = {
     "400": _answer("The body is not JSON", _ref("Error")),
     "422": _answer("The body does not validate, or the URL is refused", _ref("Error")),
 }
 _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+_LICENSE = {"name": "EUPL-1.2", "url": "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, **_json(_ref(name))}
+
 
 _ENDPOINT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -69,38 +74,49 @@ def _schemas() -> dict[str, Any]:
 
 @functools.cache
 def openapi_document() -> dict[str, Any]:
-    """The document (built once, on first request)."""
+    """The document (built once, on first request).
+
+    tests/integration/publisher/test_openapi.py calls every route into every answer it can
+    give and compares them with the responses declared here.
+    """
     return {
         "openapi": "3.1.0",
-        "info": {"title": "kamerstroom admin API", "version": "1",
+        "info": {"title": "kamerstroom admin API", "version": "1", "license": _LICENSE,
                  "description": "Webhook endpoints for Kamerbrief events. Every call needs "
                                 "Authorization: Bearer <KAMERSTROOM_ADMIN_TOKEN>."},
+        "servers": [{"url": "http://{host}:{port}",
+                     "description": "The publisher's HTTP server "
+                                    "(KAMERSTROOM_HTTP_HOST, KAMERSTROOM_HTTP_PORT)",
+                     "variables": {"host": {"default": "127.0.0.1"}, "port": {"default": "8080"}}}],
         "components": {"schemas": _schemas(),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
         "paths": {
             "/v1/endpoints": {
-                "post": {"summary": "Register an endpoint; the answer holds its signing secret",
-                         "requestBody": _json(_ref("CreateEndpoint")),
+                "post": {"operationId": "createEndpoint",
+                         "summary": "Register an endpoint; the answer holds its signing secret",
+                         "requestBody": _body("CreateEndpoint"),
                          "responses": {"201": _answer("Created", _ref("EndpointWithSecret")),
-                                       **_INVALID, **_ERRORS}},
-                "get": {"summary": "List endpoints",
+                                       **_INVALID, **_UNAUTHORIZED}},
+                "get": {"operationId": "listEndpoints", "summary": "List endpoints",
                         "responses": {"200": _answer("Endpoints", {"type": "object", "properties": {
-                            "data": {"type": "array", "items": _ref("Endpoint")}}}), **_ERRORS}},
+                            "data": {"type": "array", "items": _ref("Endpoint")}}}), **_UNAUTHORIZED}},
             },
             "/v1/endpoints/{id}": {
                 "parameters": _ID,
-                "get": {"summary": "One endpoint", "responses": {"200": _answer("The endpoint",
-                                                                               _ref("Endpoint")), **_ERRORS}},
-                "patch": {"summary": "Change url, description, filter or disabled",
-                          "requestBody": _json(_ref("PatchEndpoint")),
+                "get": {"operationId": "getEndpoint", "summary": "One endpoint",
+                        "responses": {"200": _answer("The endpoint", _ref("Endpoint")), **_ERRORS}},
+                "patch": {"operationId": "updateEndpoint",
+                          "summary": "Change url, description, filter or disabled",
+                          "requestBody": _body("PatchEndpoint"),
                           "responses": {"200": _answer("Changed", _ref("Endpoint")), **_INVALID, **_ERRORS}},
-                "delete": {"summary": "Remove the endpoint",
+                "delete": {"operationId": "deleteEndpoint", "summary": "Remove the endpoint",
                            "responses": {"204": _answer("Removed"), **_ERRORS}},
             },
             "/v1/endpoints/{id}/rotate-secret": {
                 "parameters": _ID,
-                "post": {"summary": "New secret; the old one keeps signing alongside it for 24 h",
+                "post": {"operationId": "rotateSecret",
+                         "summary": "New secret; the old one keeps signing alongside it for 24 h",
                          "responses": {"200": _answer("The new secret", {"type": "object", "properties": {
                              "id": {"type": "string"}, "secret": {"type": "string"},
                              "previous_secret_expires_at": {"type": "string"}}}), **_ERRORS}},
@@ -115,26 +131,40 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [*_ID,
                                {"name": "status", "in": "query", "schema": {
                                    "type": "string", "enum": ["pending", "succeeded", "failed"]}},
-                               {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
-                "get": {"summary": "Deliveries, newest first, with every attempt",
+                               {"name": "limit", "in": "query",
+                                "schema": {"type": "integer", "default": 100, "maximum": 1000}}],
+                "get": {"operationId": "listDeliveries",
+                        "summary": "Deliveries, newest first, with every attempt",
                         "responses": {"200": _answer("Deliveries", {"type": "object", "properties": {
-                            "data": {"type": "array", "items": _ref("Delivery")}}}), **_ERRORS}},
+                            "data": {"type": "array", "items": _ref("Delivery")}}}),
+                            "422": _answer("status or limit is not one the API takes", _ref("Error")),
+                            **_ERRORS}},
             },
             "/v1/endpoints/{id}/replay": {
                 "parameters": _ID,
-                "post": {"summary": "Send again, same webhook-id: deliveries by id; events announced "
+                "post": {"operationId": "replayDeliveries",
+                         "summary": "Send again, same webhook-id: deliveries by id; events announced "
                                     "since/until matching the filter; with status, deliveries in that state",
-                         "requestBody": _json(_ref("Replay")),
+                         "requestBody": _body("Replay"),
                          "responses": {"202": _answer("Queued", {"type": "object", "properties": {
-                             "replayed": {"type": "integer"}}}), **_INVALID, **_ERRORS}},
+                             "replayed": {"type": "integer",
+                                          "description": "How many deliveries were queued"},
+                             "delivery_ids": {"type": "array", "items": {"type": "string"},
+                                              "description": "The queued deliveries (see listDeliveries)"}},
+                             "required": ["replayed", "delivery_ids"]}),
+                             **_INVALID,
+                             **_UNAUTHORIZED,
+                             "404": _answer("No such endpoint, or delivery_ids names deliveries "
+                                            "it does not have", _ref("Error"))}},
             },
             "/v1/endpoints/{id}/test": {
                 "parameters": _ID,
-                "post": {"summary": "POST a signed example event now and report the answer",
+                "post": {"operationId": "testEndpoint",
+                         "summary": "POST a signed example event now and report the answer",
                          "responses": {"200": _answer("The attempt", {"type": "object"}), **_ERRORS}},
             },
-            "/v1/openapi.json": {"get": {"summary": "This document",
-                                         "responses": {"200": _answer("OpenAPI 3.1")}}},
+            "/v1/openapi.json": {"get": {"operationId": "getOpenAPI", "summary": "This document",
+                                         "responses": {"200": _answer("OpenAPI 3.1", {"type": "object"}),
+                                                       **_UNAUTHORIZED}}},
         },
     }
-

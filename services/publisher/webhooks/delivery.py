@@ -60,7 +60,7 @@ from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
 from shared.retry_after import parse_retry_after
 from shared.schema import CloudEvent
-from shared.schema.events import CONTENT_TYPE
+from shared.schema.events import CONTENT_TYPE, upgrade_event_json
 from shared.version import USER_AGENT
 
 log = structlog.get_logger(__name__)
@@ -103,7 +103,7 @@ class DispatchSettings:
     """The delivery knobs, from ``KAMERSTROOM_WEBHOOK_*``."""
 
     policy: RetryPolicy
-    timeout: float = 10.0
+    timeout: float = 15.0  # seconds per attempt: the Standard Webhooks guidance
     concurrency: int = 4
     allow_private: bool = False
     disable_after: timedelta = timedelta(days=5)
@@ -414,7 +414,7 @@ def _request_body(event_json: str) -> bytes:
 
 def payload(event_json: str) -> bytes:
     """The request body: the event, without its full text if it is over ``MAX_PAYLOAD_BYTES``."""
-    body = event_json.encode()
+    body = upgrade_event_json(event_json).encode()
     if len(body) <= MAX_PAYLOAD_BYTES:
         return body
     event = CloudEvent.model_validate_json(event_json)

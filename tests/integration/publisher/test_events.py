@@ -7,6 +7,7 @@ from shared.messaging import Topology
 from shared.schema import NormalisedDocument
 from shared.schema.record import SourceRef
 from tests.integration.publisher.conftest import Publisher
+from tests.support.contracts import assert_subscriber_can_read
 from tests.unit.publisher.letters import document, kst, other_letter, rijksoverheid, tweedekamer
 
 
@@ -27,11 +28,13 @@ async def test_three_sources_one_published_then_updates(publisher: Publisher, am
     events = [r for r in subscriber.received if r.body["subject"] == "kst-36124-3"]
     assert ["kamerbrief.published.unknown", "kamerbrief.updated.def", "kamerbrief.updated.def"] == [
         e.routing_key for e in events]
-    assert [[], ["same_as", "subject", "ministry", "document_number", "urls"],
-            ["same_as", "reference", "urls"]] == [e.body["changed_fields"] for e in events]
+    assert [None, "same_as,subject,ministry,document_number,urls",
+            "same_as,reference,urls"] == [e.body.get("changedfields") for e in events]
     assert [1, 2, 3] == [e.body["data"]["version"] for e in events]
     assert 3 == len({e.body["id"] for e in events})
     assert 3 == len(events[-1].body["data"]["same_as"])
+    for event in subscriber.received:  # the official SDK reads what a subscriber receives
+        assert_subscriber_can_read(event, via="amqp")
 
 
 async def test_withdrawal_and_replay(publisher: Publisher, amqp_url: str) -> None:
@@ -50,3 +53,5 @@ async def test_withdrawal_and_replay(publisher: Publisher, amqp_url: str) -> Non
         r.body["type"] for r in subscriber.received]
     assert [True, False] == [r.body["replay"] for r in subscriber.received]
     assert "kamerbrief.withdrawn.unknown" == subscriber.received[1].routing_key
+    for event in subscriber.received:
+        assert_subscriber_can_read(event, via="amqp")

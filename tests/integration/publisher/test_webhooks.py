@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from kamerstroom.receivers import wait_for
 from tests.integration.publisher.conftest import Publisher, ScriptedReceiver
+from tests.support.contracts import assert_valid_event, read_from_http
 from tests.unit.publisher.letters import document, kst, other_letter
 
 
@@ -48,6 +49,8 @@ async def test_signed_delivery_verifies(publisher: Publisher, receivers) -> None
     assert "kst-36124-3" == verified["subject"]
     assert verified["id"] == request.headers["webhook-id"]
     assert "application/cloudevents+json" == request.headers["Content-Type"]
+    assert verified["id"] == read_from_http(request.headers, request.raw).get_id()  # the SDK reads it
+    assert_valid_event(request.body)
     tampered = request.raw.replace(b"kst-36124-3", b"kst-36124-4")
     with pytest.raises(WebhookVerificationError):
         Webhook(endpoint["secret"]).verify(tampered, request.headers)
