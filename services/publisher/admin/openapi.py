@@ -123,7 +123,8 @@ def openapi_document() -> dict[str, Any]:
             },
             "/v1/endpoints/{id}/secret": {
                 "parameters": _ID,
-                "get": {"summary": "The endpoint's current signing secret (e.g. of a static one)",
+                "get": {"operationId": "getSecret",
+                        "summary": "The endpoint's current signing secret (e.g. of a static one)",
                         "responses": {"200": _answer("The secret", {"type": "object", "properties": {
                             "id": {"type": "string"}, "secret": {"type": "string"}}}), **_ERRORS}},
             },

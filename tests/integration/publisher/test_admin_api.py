@@ -66,6 +66,7 @@ async def test_openapi_is_served(publisher: Publisher) -> None:
     code, doc = await publisher.call("GET", "/v1/openapi.json")
     assert 200 == code
     assert {"/v1/endpoints", "/v1/endpoints/{id}", "/v1/endpoints/{id}/rotate-secret",
+            "/v1/endpoints/{id}/secret",
             "/v1/endpoints/{id}/deliveries", "/v1/endpoints/{id}/replay", "/v1/endpoints/{id}/test",
             "/v1/openapi.json"} == set(doc["paths"])
 

@@ -52,6 +52,7 @@ async def test_served_document_is_valid_and_declares_what_each_route_answers(pub
             (missing, {"description": "x"})],
         ("post", "/v1/endpoints/{id}/rotate-secret"): [
             (one + "/rotate-secret", None), (missing + "/rotate-secret", None)],
+        ("get", "/v1/endpoints/{id}/secret"): [(one + "/secret", None), (missing + "/secret", None)],
         ("get", "/v1/endpoints/{id}/deliveries"): [
             (one + "/deliveries", None), (one + "/deliveries?status=lost", None),
             (one + "/deliveries?limit=many", None), (missing + "/deliveries", None)],
