@@ -69,7 +69,7 @@ def test_the_document_type_is_read_from_the_kst_xml_or_not_at_all() -> None:
     """The real motie XML and a real metadata.xml declare Motie; a pointer-only XML declares nothing."""
     full = etree.fromstring((KST / "kst-31839-1105-motie-full-metadata.xml").read_bytes())
     extern = etree.fromstring((KST / "kst-24515-782-motie-extern-metadata.xml").read_bytes())
-    metadata = etree.fromstring((KST / "kst-32545-143-metadata.xml").read_bytes())
+    metadata = etree.fromstring((KST.parent / "koop-metadata" / "kst-32545-143-metadata.xml").read_bytes())
 
     assert "Motie" == rules.declared_type(full)
     assert rules.declared_type(extern) is None
