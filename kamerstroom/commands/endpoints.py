@@ -34,6 +34,8 @@ def register(subparsers: Subparsers) -> None:
                      help="published, updated or withdrawn (repeatable)")
     add.add_argument("--ministry", action="append", default=[], dest="ministries", help="code, e.g. def")
     add.add_argument("--dossier", action="append", default=[], dest="dossiers", help="e.g. 36124")
+    add.add_argument("--chamber", action="append", default=[], dest="chambers",
+                     choices=("tk", "ek"), help="tk (Tweede Kamer) or ek (Eerste Kamer)")
     add.add_argument("--keyword", action="append", default=[], dest="keywords")
     add.set_defaults(func=_run, build=_add)
 
@@ -54,7 +56,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _add(args: argparse.Namespace) -> tuple[str, str, dict[str, Any]]:
-    flt = {k: getattr(args, k) for k in ("event_types", "ministries", "dossiers", "keywords")}
+    flt = {k: getattr(args, k) for k in ("event_types", "ministries", "chambers", "dossiers",
+                                          "keywords")}
     return "POST", "/v1/endpoints", {"url": args.url, "description": args.description, "filter": flt}
 
 
