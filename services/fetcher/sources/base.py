@@ -96,8 +96,8 @@ class Inspection:
 
     ``decision`` is ``letter`` (it would be fetched and queued) or ``skipped`` (with the
     ``reason`` code the fetcher would count); a source that can only decide on the document
-    (which ``inspect`` does not fetch) says ``undecided`` with its reason; ``fields`` are the values read from the record;
-    ``drift`` lists the deviations from the contract seen in this record.
+    (which ``inspect`` does not fetch) says ``undecided`` with its reason; ``fields`` are the
+    values read from the record; ``drift`` lists the deviations from the contract seen in this record.
     """
 
     id: str | None
