@@ -24,8 +24,6 @@ KST_FOLDERS = (
 # real recordings are moties, which the fetcher rightly skips as not letters.
 CONSTRUCTED_LETTERS = ROOT / "tests" / "fixtures" / "constructed"
 FEED = "officielebekendmakingen"
-# Kamerstuk types that are never a letter (the fetcher skips them; so does the benchmark).
-NOT_LETTERS = frozenset({"motie", "amendement", "verslag"})
 SRU_NS = "http://docs.oasis-open.org/ns/search-ws/sruResponse"
 
 _ONDERNUMMER = re.compile(rb"(<ondernummer\b[^>]*>)\s*[^<]*(</ondernummer>)")
@@ -52,12 +50,12 @@ class Letter:
 def kst_documents() -> list[bytes]:
     """The kst XML fixtures that are letters, in a stable order; raises if there are none.
 
-    The real recordings come first; a document whose declared Kamerstuk type is never a
-    letter (a motie) is left out, as the fetcher leaves it out.
+    The real recordings come first; only documents that declare the Kamerstuk type Brief
+    are kept, as the fetcher keeps only those.
     """
     paths: list[Path] = []
     for folder in KST_FOLDERS:
-        paths = sorted(folder.glob("kst-*.xml"))
+        paths = sorted(p for p in folder.glob("kst-*.xml") if "CONSTRUCTED" not in p.name)
         if paths:
             break
     paths += sorted(CONSTRUCTED_LETTERS.glob("kst-letter-*.xml"))
@@ -69,9 +67,10 @@ def kst_documents() -> list[bytes]:
 
 
 def is_letter(body: bytes) -> bool:
-    """False only for a declared Kamerstuk type that is never a letter."""
+    """True only for a declared Kamerstuk type ``Brief``, the fetcher's positive rule (a
+    document that declares no type, such as the motie pointing at its metadata.xml, is out)."""
     declared = _TYPE.search(body)
-    return declared is None or declared.group(1).decode().strip().lower() not in NOT_LETTERS
+    return declared is not None and declared.group(1).decode().strip().lower() == "brief"
 
 
 def letters(count: int, *, offset: int = 0) -> list[Letter]:

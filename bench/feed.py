@@ -2,14 +2,18 @@
 
 It answers like ``repository.overheid.nl/sru`` (gzd records paged by ``startRecord`` and
 ``maximumRecords``, at most 1000 a page) with every record's XML and metadata
-manifestations under ``/doc/``, served from memory; the query is not interpreted (every request is a backfill
-from the start). It records when the first request arrived, so a backfill is timed from
-the fetcher's first request. ``reveal`` adds a letter while it runs (modified today), so a
-live poll can be timed from the moment a letter became visible upstream.
+manifestations under ``/doc/``, served from memory. Of the query only the key-paging form
+the fetcher uses is read (``dt.identifier>"<id>"``, records in identifier order); the rest
+is not interpreted (every request is a backfill from the start). It records when the first
+request arrived, so a backfill is timed from the fetcher's first request. ``reveal`` adds a
+letter while it runs (modified today), so a live poll can be timed from the moment a letter
+became visible upstream.
 """
 
 from __future__ import annotations
 
+import bisect
+import re
 import time
 from datetime import UTC, datetime
 
@@ -18,13 +22,14 @@ from aiohttp import web
 from bench.corpus import PLACEHOLDER_BASE, SRU_NS, Letter, metadata_xml, record_xml
 
 MAX_PAGE = 1000
+_AFTER = re.compile(r'dt\.identifier>"([^"]*)"')
 
 
 class SruFeed:
     """Serves ``letters`` over SRU on 127.0.0.1 (a free port)."""
 
     def __init__(self, letters: list[Letter]) -> None:
-        self._letters = letters
+        self._letters = sorted(letters, key=lambda letter: letter.identifier)
         self._by_id = {letter.identifier: letter for letter in letters}
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -57,7 +62,7 @@ class SruFeed:
         """Make ``letter`` visible from now on, modified now (the harness's clock stamps it)."""
         now = datetime.now(UTC)
         self._stamps[letter.identifier] = (now.date().isoformat(), now.isoformat())
-        self._letters.append(letter)
+        bisect.insort(self._letters, letter, key=lambda known: known.identifier)
         self._by_id[letter.identifier] = letter
         self.revealed[letter.identifier] = time.perf_counter()
 
@@ -78,13 +83,15 @@ class SruFeed:
             maximum = max(1, min(MAX_PAGE, int(request.query.get("maximumRecords", "50"))))
         except ValueError:
             raise web.HTTPBadRequest(text="startRecord and maximumRecords must be numbers") from None
-        page = self._letters[start - 1:start - 1 + maximum]
+        after = _AFTER.search(request.query.get("query", ""))
+        selected = [x for x in self._letters if after is None or x.identifier > after.group(1)]
+        page = selected[start - 1:start - 1 + maximum]
         records = "".join(self._record(letter, start + i) for i, letter in enumerate(page))
         following = start + len(page)
         nxt = (f"<sru:nextRecordPosition>{following}</sru:nextRecordPosition>"
-               if following <= len(self._letters) else "")
+               if following <= len(selected) else "")
         body = (f'<?xml version="1.0" encoding="UTF-8"?><sru:searchRetrieveResponse xmlns:sru="{SRU_NS}">'
-                f"<sru:version>2.0</sru:version><sru:numberOfRecords>{len(self._letters)}"
+                f"<sru:version>2.0</sru:version><sru:numberOfRecords>{len(selected)}"
                 f"</sru:numberOfRecords><sru:records>{records}</sru:records>{nxt}"
                 "</sru:searchRetrieveResponse>")
         return web.Response(text=body, content_type="application/xml")

@@ -2,9 +2,8 @@
 
 Routes (each answers like the official feed it stands for):
 
-    /sru                                           SRU 2.0 searchRetrieve (KOOP)
-    /frbr/officielepublicaties/kst/{id}/1/xml/…    a kst XML manifestation
-    /frbr/officielepublicaties/kst/{id}/1/metadata/metadata.xml
+    /sru                                           SRU 2.0 searchRetrieve (KOOP, see ``sru``)
+    /frbr/officielepublicaties/…                   a document a served SRU record links to
     /SyncFeed/2.0/Feed?category=Document&skiptoken=N    Tweede Kamer SyncFeed (Atom)
     /SyncFeed/2.0/Resources/{id}                   a Document's file (PDF or DOCX)
     /OData/v4/2.0/Document({id})                   the Document with DocumentActor, Kamerstukdossier
@@ -30,12 +29,11 @@ from kamerstroom.feedserver import rijksoverheid, sru, tweedekamer
 from kamerstroom.feedserver.faults import Faults
 
 RECORDINGS = Path(__file__).parent / "recordings"
-DOCS_KEY = web.AppKey("sru_documents", list[sru.KstDocument])
+SRU_KEY = web.AppKey("sru_replay", sru.SruReplay)
 TK_KEY = web.AppKey("tk_data", tweedekamer.TkData)
 RO_KEY = web.AppKey("ro_documents", list[rijksoverheid.RoDocument])
 RO_DIR_KEY = web.AppKey("ro_folder", Path)
 FAULTS_KEY = web.AppKey("faults", Faults)
-_MODIFIED = re.compile(r"dt\.modified\s*(>=|<=)\s*(\d{4}-\d{2}-\d{2})")
 _ODATA_DOCUMENT = re.compile(r"^Document\(([0-9a-fA-F-]{36})\)$")
 
 
@@ -44,14 +42,13 @@ def create_app(recordings: Path = RECORDINGS) -> web.Application:
     faults = Faults()
     app = web.Application(middlewares=[faults_module.middleware(faults)])
     app[FAULTS_KEY] = faults
-    app[DOCS_KEY] = sru.load_documents(recordings / "officielebekendmakingen")
+    app[SRU_KEY] = sru.SruReplay(sru.load(recordings / "officielebekendmakingen"))
     app[TK_KEY] = tweedekamer.load(recordings / "tweedekamer")
     app[RO_DIR_KEY] = recordings / "rijksoverheid"
     app[RO_KEY] = rijksoverheid.load(recordings / "rijksoverheid")
     routes = app.router
     routes.add_get("/sru", _sru)
-    routes.add_get("/frbr/officielepublicaties/kst/{id}/1/xml/{name}", _kst_xml)
-    routes.add_get("/frbr/officielepublicaties/kst/{id}/1/metadata/metadata.xml", _kst_metadata)
+    routes.add_get("/frbr/officielepublicaties/{tail:.*}", _sru_document)
     routes.add_get("/SyncFeed/2.0/Feed", _syncfeed)
     routes.add_get("/SyncFeed/2.0/Resources/{id}", _tk_resource)
     routes.add_get("/OData/v4/2.0/{entity}", _odata)
@@ -84,37 +81,23 @@ async def _sru(request: web.Request) -> web.Response:
     except ValueError:
         return web.Response(status=200, content_type="text/xml", text=_diagnostic(
             "info:srw/diagnostic/1/6", "Unsupported parameter value"))
-    docs = _modified_between(request.app[DOCS_KEY], request.query.get("query", ""))
-    body = sru.response_xml(docs, _base_url(request), start, maximum)
+    if start >= sru.KEY_PAGING_LIMIT:  # as upstream: page by key instead
+        return web.Response(status=504, text="Gateway Time-out")
+    query = request.query.get("query", "")
+    if sru.unknown_prefix(query):  # upstream's indexes are dt.*, w.*, c.*
+        return web.Response(body=faults_module.UNKNOWN_PREFIX.read_bytes(), content_type="text/xml")
+    records = sru.matching(request.app[SRU_KEY].records, query)
+    body = sru.response_xml(records, _base_url(request), start, maximum)
     return _page(request, body, "application/xml")
 
 
-def _modified_between(docs: list[sru.KstDocument], query: str) -> list[sru.KstDocument]:
-    """The documents matching the query's ``dt.modified>=`` / ``<=`` clauses (day-granular)."""
-    for operator, day in _MODIFIED.findall(query):
-        if operator == ">=":
-            docs = [d for d in docs if d.values["modified"] >= day]
-        else:
-            docs = [d for d in docs if d.values["modified"] <= day]
-    return docs
-
-
-def _find_kst(request: web.Request) -> sru.KstDocument:
-    wanted = request.match_info["id"]
-    for doc in request.app[DOCS_KEY]:
-        if doc.identifier == wanted:
-            return doc
-    raise web.HTTPNotFound(text=f"no recording for {wanted}")
-
-
-async def _kst_xml(request: web.Request) -> web.Response:
-    doc = _find_kst(request)
-    return web.Response(body=doc.path.read_bytes(), content_type="application/xml",
+async def _sru_document(request: web.Request) -> web.Response:
+    found = request.app[SRU_KEY].documents.get(request.path)
+    if found is None:
+        raise web.HTTPNotFound(text=f"no recording for {request.path}")
+    body = found.read_bytes() if isinstance(found, Path) else found.encode()
+    return web.Response(body=body, content_type="application/xml",
                         headers={"Last-Modified": "Thu, 02 Oct 2025 12:00:00 GMT"})
-
-
-async def _kst_metadata(request: web.Request) -> web.Response:
-    return web.Response(text=sru.metadata_xml(_find_kst(request)), content_type="application/xml")
 
 
 def _diagnostic(uri: str, message: str) -> str:
@@ -211,6 +194,11 @@ class FeedServer:
         return self._app[FAULTS_KEY]
 
     @property
+    def sru(self) -> sru.SruReplay:
+        """The SRU replay's records (tests may replace them)."""
+        return self._app[SRU_KEY]
+
+    @property
     def tweedekamer(self) -> tweedekamer.TkData:
         return self._app[TK_KEY]
 
@@ -242,7 +230,7 @@ class FeedServer:
 
     def expected_letters(self) -> dict[str, int]:
         """How many distinct letters each feed replays (what a full poll should queue)."""
-        return {"officielebekendmakingen": len(self._app[DOCS_KEY]),
+        return {"officielebekendmakingen": len(self._app[SRU_KEY].letters()),
                 "tweedekamer": len(self._app[TK_KEY].letters),
                 "rijksoverheid": len(self._app[RO_KEY])}
 

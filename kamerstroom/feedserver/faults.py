@@ -17,6 +17,10 @@ Over HTTP: ``POST /_faults`` with ``{"path": "/sru", "faults": ["reset"], "times
     oversize     200 with a body of ``OVERSIZE_BYTES`` (no Content-Length)
     bom          the normal body, prefixed with a UTF-8 byte-order mark
     diagnostic   200 with the real recorded SRU diagnostic ("Query syntax error")
+    unknown-prefix  200 with the real recorded SRU 2.0 diagnostic "unknown prefix dcterms"
+    unknown-namespace  the normal body with the SRU response namespace changed (a CONSTRUCTED
+                 format change, marked by the ``-CHANGED-BY-REPLAY`` suffix on the namespace)
+    404, 410     the endpoint answers 404 Not Found / 410 Gone (a retired URL)
 """
 
 from __future__ import annotations
@@ -30,8 +34,12 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 FAULTS = ("429", "500", "reset", "slow", "truncated", "invalid-xml", "oversize", "bom",
-          "diagnostic")
+          "diagnostic", "unknown-prefix", "unknown-namespace", "404", "410")
 DIAGNOSTIC = Path(__file__).parent / "recordings" / "sru-diagnostic-query-syntax-error.xml"
+UNKNOWN_PREFIX = Path(__file__).parent / "recordings" / "sru-diagnostic-unknown-prefix.xml"
+RECORDED = {"diagnostic": DIAGNOSTIC, "unknown-prefix": UNKNOWN_PREFIX}
+SRU_NS = b"http://docs.oasis-open.org/ns/search-ws/sruResponse"
+CHANGED_NS = SRU_NS + b"-CHANGED-BY-REPLAY"
 SLOW_SECONDS = 2.0
 OVERSIZE_BYTES = 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -97,8 +105,8 @@ def middleware(faults: Faults) -> Middleware:
 async def _inject(fault: str, request: web.Request, handler: Handler) -> web.StreamResponse:
     if fault == "429":
         return web.Response(status=429, headers={"Retry-After": "1"}, text="slow down")
-    if fault == "500":
-        return web.Response(status=500, text="internal error")
+    if fault in ("404", "410", "500"):
+        return web.Response(status=int(fault), text=f"HTTP {fault}")
     if fault == "reset":
         if request.transport is not None:
             request.transport.close()
@@ -110,13 +118,23 @@ async def _inject(fault: str, request: web.Request, handler: Handler) -> web.Str
         return await _truncated(request)
     if fault == "invalid-xml":
         return web.Response(body=b"<?xml version='1.0'?><unclosed><tag>", content_type="application/xml")
-    if fault == "diagnostic":  # SRU reports errors with HTTP 200
-        return web.Response(body=DIAGNOSTIC.read_bytes(), content_type="text/xml")
+    if fault in RECORDED:  # SRU reports errors with HTTP 200
+        return web.Response(body=RECORDED[fault].read_bytes(), content_type="text/xml")
+    if fault == "unknown-namespace":
+        return await _changed_namespace(request, handler)
     if fault == "oversize":
         return await _oversize(request)
     response = await handler(request)  # "bom"
     if isinstance(response, web.Response) and response.body is not None:
         response.body = BOM + bytes(response.body)  # type: ignore[arg-type]
+    return response
+
+
+async def _changed_namespace(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    if isinstance(response, web.Response) and response.body is not None:
+        response.body = bytes(response.body).replace(SRU_NS, CHANGED_NS)  # type: ignore[arg-type]
+        response.headers.pop("ETag", None)  # a client must not revalidate the changed body later
     return response
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.schema import (
     Attachment,
+    Chamber,
     Citation,
     Dossier,
     Footnote,
@@ -25,7 +26,7 @@ from shared.schema import (
 _SCALARS = (
     "title", "subject", "document_type", "language", "document_date", "published_at",
     "ministry", "addressee", "reference", "dossier", "ondernummer", "document_number",
-    "vergaderjaar", "upstream_kst_id",
+    "vergaderjaar", "chamber", "upstream_kst_id",
 )
 
 
@@ -46,6 +47,7 @@ class Draft:
     ondernummer: str | None = None
     document_number: str | None = None
     vergaderjaar: str | None = None
+    chamber: Chamber | None = None
     signatories: list[Signatory] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     body_text: str | None = None

@@ -95,8 +95,9 @@ class Inspection:
     """What the fetcher decides about one record of a recorded response (``feeds inspect``).
 
     ``decision`` is ``letter`` (it would be fetched and queued) or ``skipped`` (with the
-    ``reason`` code the fetcher would count); ``fields`` are the values read from the record;
-    ``drift`` lists the deviations from the contract seen in this record.
+    ``reason`` code the fetcher would count); a source that can only decide on the document
+    (which ``inspect`` does not fetch) says ``undecided`` with its reason; ``fields`` are the
+    values read from the record; ``drift`` lists the deviations from the contract seen in this record.
     """
 
     id: str | None

@@ -1,41 +1,43 @@
-"""KOOP SRU 2.0 (repository.overheid.nl/sru): Kamerstukken that are letters.
+"""KOOP SRU 2.0 (repository.overheid.nl/sru): the Kamerstukken that are letters.
 
-Live polling keeps a ``dt.modified`` date watermark as the checkpoint and re-queries with
-one day of overlap; repeats are dropped by identifier + record timestamp before anything is
-fetched. The watermark never starts before the start date (``context.start``): a first run
-asks for ``dt.modified>=<start date>`` and so never sees older Kamerstukken. The watermark
-moves once a whole walk is handled. A backfill queries its date range and keeps the next
-``startRecord`` as its checkpoint, so it resumes mid-walk.
+Contract (see docs/feeds.md, "KOOP SRU"):
 
-What the parser gets (``RawDocument``):
-    body       the XML manifestation (``kst-…xml``), bytes as served (may start with a BOM)
-    metadata   ``FeedRecord(kind="sru-record", content=<the SRU <record> element as XML>)``;
-               ``related["metadata.xml"]`` = the metadata manifestation when the XML only
-               points at it (``OVERHEIDop.externMetadataRecord``)
+* **What is fetched.** Only letters, decided from the SRU record before any request for a
+  document (``sru_rules``): a ``kst-…`` record whose ``OVERHEIDop.KamerstukTypen`` is
+  ``Brief``. Other records are ``Skipped`` (``not-a-kamerstuk``, ``not-a-letter``) with their
+  version, so they are counted once and remembered. Only a Kamerstuk whose record names no
+  type costs a request: its XML's ``DC.type`` (or its metadata.xml's) decides.
+* **Paging.** Every walk is sorted by identifier and pages by key: ``… AND
+  dt.identifier>"<last id>" sortBy dt.identifier/sort.ascending``, ``startRecord`` always 1,
+  because upstream answers 504 at ``startRecord`` 10,000 and beyond.
+* **Checkpoints.** Live polling keeps a ``dt.modified`` date watermark and re-queries with
+  one day of overlap, never before the start date; repeats are dropped by identifier +
+  record timestamp. The watermark moves once a whole walk is handled. A backfill's
+  checkpoint is ``after:<identifier>`` (the last handled record), so it resumes mid-walk; a
+  checkpoint in another form (an older ``startRecord``) restarts the walk, and the
+  seen-table drops what was already handled.
+* **Drift.** A response that is not an SRU page (diagnostic, other namespace, not XML, the
+  endpoint answering 404/410, a server ignoring the key) raises ``FeedDrift``: the poll fails,
+  the checkpoint holds. One bad record is yielded as ``Drift`` and the walk goes on.
 
-Not every Kamerstuk is a letter. Where the SRU record, the kst XML or its metadata.xml
-names the Kamerstuk type (``scheme="OVERHEIDop.KamerstukTypen"``, e.g. ``DC.type`` "Motie")
-and it is one of ``NOT_LETTERS``, the document is ``Skipped("not-a-letter")``: counted,
-logged and remembered in the seen-table, never queued. A Kamerstuk without a type, or of any
-other type, is queued: the value KOOP uses for letters is not confirmed by any recording,
-so the fetcher only drops types it knows are not letters.
-
-Elements are matched by local name: prefixes and namespaces vary between records. An SRU
-diagnostic arrives with HTTP 200 and is raised as ``RetryLater`` with its message; a page
-that is not XML raises ``Unprocessable``. A document that is missing, too large, cut off or
-not XML becomes a ``Failed`` item (dead-lettered) and the walk goes on.
+What the parser gets (``RawDocument``): ``body`` the XML manifestation (``kst-…xml``) as
+served; ``metadata`` the SRU ``<record>`` (``FeedRecord(kind="sru-record")``), with
+``related["metadata.xml"]`` when the XML only points at its metadata; ``upstream_time``
+the record's ``gzd:timestamp`` in UTC (else its ``modified`` day). A document that is
+missing, too large, cut off or not XML is ``Failed`` (dead-lettered) and the walk goes on.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
 from services.fetcher.http import PoliteClient
+from services.fetcher.sources import sru_rules as rules
 from services.fetcher.sources.base import (
+    Drift,
     Failed,
     Found,
     Inspection,
@@ -45,48 +47,28 @@ from services.fetcher.sources.base import (
     Skipped,
     Window,
 )
-from services.fetcher.xml import SAFE_PARSER, first_text, local_children
-from shared.errors import RetryLater, Unprocessable
+from services.fetcher.sources.sru_page import (
+    ENDPOINT_GONE,
+    KEY_IGNORED,
+    NO_TYPE,
+    SruPage,
+    SruRecord,
+    parse_page,
+)
+from services.fetcher.xml import SAFE_PARSER
+from shared.errors import FeedDrift, RetryLater, Unprocessable
 from shared.schema import FeedRecord, RawDocument
 
 NAME = "officielebekendmakingen"
 QUERY = "c.product-area==officielepublicaties AND w.publicatienaam=Kamerstuk"
+SORT = "sortBy dt.identifier/sort.ascending"
 PAGE_SIZE = 100
-MAX_PAGES = 1000  # a bound on one walk, far above any real day's volume
-EXTERN_METADATA = "OVERHEIDop.externMetadataRecord"
-KAMERSTUK_TYPES = "OVERHEIDop.KamerstukTypen"
-# Kamerstuk types that are never a letter: "Motie" as the recorded kst XML names it (also for
-# a gewijzigde motie); "Amendement" and "Verslag" as public crawlers of this SRU compare them.
-NOT_LETTERS = frozenset({"motie", "amendement", "verslag"})
-NOT_A_LETTER = "not-a-letter"
-
-
-@dataclass(frozen=True)
-class SruRecord:
-    """What the fetcher needs from one SRU record."""
-
-    identifier: str
-    timestamp: str | None
-    modified: str | None
-    xml_url: str | None
-    metadata_url: str | None
-    text: str
-    kamerstuk_type: str | None = None
-
-    @property
-    def version(self) -> str | None:
-        return self.timestamp or self.modified
-
-
-@dataclass(frozen=True)
-class SruPage:
-    records: list[SruRecord]
-    next_position: int | None
-    total: int | None
+MAX_PAGES = 1000  # a bound on one walk (100,000 records), far above any real day's volume
+AFTER = "after:"  # a backfill checkpoint: resume after this identifier
 
 
 def query_for(context: PollContext) -> str:
-    """The CQL query: a backfill's date range, or the watermark minus one day of overlap.
+    """The CQL filter: a backfill's date range, or the watermark minus one day of overlap.
 
     Live polling never asks for anything modified before the start date.
     """
@@ -102,8 +84,24 @@ def query_for(context: PollContext) -> str:
     return QUERY if since is None else f"{QUERY} AND dt.modified>={since.isoformat()}"
 
 
+def keyed(query: str, after: str | None) -> str:
+    """The query for the page after identifier ``after`` (``None``: the first page)."""
+    if after is None:
+        return f"{query} {SORT}"
+    quoted = after.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{query} AND dt.identifier>"{quoted}" {SORT}'
+
+
+def resume_key(context: PollContext) -> str | None:
+    """Where a backfill resumes: after the identifier in its checkpoint, else from the start."""
+    checkpoint = context.checkpoint if context.window else None
+    if checkpoint and checkpoint.startswith(AFTER):
+        return checkpoint[len(AFTER):] or None
+    return None
+
+
 class OfficieleBekendmakingen:
-    """The SRU source. See ``sources.base`` for the contract."""
+    """The SRU source. See the module docstring and ``sources.base`` for the contract."""
 
     name = NAME
     interval = 60.0
@@ -112,79 +110,98 @@ class OfficieleBekendmakingen:
         self.base_url = base_url
 
     def inspect(self, body: bytes, url: str) -> list[Inspection]:
-        """Not yet: see ``sources.base.Source.inspect``."""
-        raise NotImplementedError(self.name)
+        """What a poll would decide about each record of one recorded SRU page, no requests.
+
+        Raises ``FeedDrift`` for a response that is not a usable SRU page (a diagnostic, a
+        recorder's preamble before the XML, another root or namespace).
+        """
+        return [_inspection(entry.record, entry.drift) for entry in parse_page(body, url).entries]
 
     async def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]:
-        query = query_for(context)
-        start = int(context.checkpoint) if context.window and context.checkpoint else 1
+        query, after = query_for(context), resume_key(context)
         watermark = None if context.window else context.checkpoint
+        done = 0
         for _ in range(MAX_PAGES):
-            page = await self._page(client, query, start)
-            for offset, record in enumerate(page.records):
-                watermark = _later(watermark, record.modified)
-                resume = str(start + offset + 1) if context.window else None
-                seen = context.seen(record.identifier)
-                if seen is not None and seen.version == record.version:
-                    yield Progress(resume)
-                    continue
-                if not_a_letter(record.kamerstuk_type):
-                    yield Skipped(record.identifier, NOT_A_LETTER, resume, record.version,
-                                  f"SRU record type {record.kamerstuk_type!r}")
-                    continue
-                yield await self._document(client, record, context.window, resume)
-            if page.next_position is None or not page.records:
+            page = await self._page(client, keyed(query, after))
+            for entry in page.entries:
+                for drift in entry.drift:
+                    yield drift
+                if entry.record is not None:
+                    watermark = _later(watermark, entry.record.modified)
+                    for item in await self._handle(client, entry.record, context):
+                        yield item
+            done += len(page.entries)
+            last = page.last_identifier
+            if page.next_position is None or last is None:
                 break
-            start = page.next_position
+            if last == after:  # the server ignored the key: the same page would come forever
+                raise FeedDrift(KEY_IGNORED, f"the page after {after!r} ends with it again",
+                                self.base_url)
+            after = last
             if context.window:
-                yield Progress(str(start), done=start - 1, total=page.total)
+                total = None if page.total is None else done + page.total - len(page.entries)
+                yield Progress(AFTER + after, done=done, total=total)
         if watermark is not None and context.window is None:
             yield Progress(watermark)
 
-    async def _page(self, client: PoliteClient, query: str, start: int) -> SruPage:
+    async def _handle(self, client: PoliteClient, record: SruRecord,
+                      context: PollContext) -> list[Item]:
+        """The items for one record: unchanged, skipped on its record, or fetched."""
+        resume = AFTER + record.identifier if context.window else None
+        seen = context.seen(record.identifier)
+        if seen is not None and seen.version == record.version:
+            return [Progress(resume)]
+        decision = rules.decide(record)
+        if decision.decision == rules.SKIPPED:
+            return [_skipped(record, decision, resume)]
+        return await self._document(client, record, context.window, resume)
+
+    async def _page(self, client: PoliteClient, query: str) -> SruPage:
         params = {"operation": "searchRetrieve", "version": "2.0", "query": query,
-                  "startRecord": str(start), "maximumRecords": str(PAGE_SIZE),
+                  "startRecord": "1", "maximumRecords": str(PAGE_SIZE),
                   "httpAccept": "application/xml"}
         response = await client.get(self.base_url, params, conditional=True)
+        if response.status in (404, 410):
+            raise FeedDrift(ENDPOINT_GONE, f"the SRU endpoint answered HTTP {response.status}",
+                            self.base_url)
         if response.status != 200:
             raise RetryLater(f"SRU answered HTTP {response.status}")
-        return parse_page(response.body)
+        return parse_page(response.body, response.url or self.base_url)
 
     async def _document(self, client: PoliteClient, record: SruRecord, window: Window | None,
-                        resume: str | None) -> Found | Failed | Skipped:
+                        resume: str | None) -> list[Item]:
         def failed(reason: str, detail: str, url: str | None) -> Failed:
             return Failed(record.identifier, reason, detail, url, record.version, record.text,
                           resume)
 
         if record.xml_url is None:
-            return failed("no-xml-manifestation", "the SRU record names no XML URL", None)
+            return [failed("no-xml-manifestation", "the SRU record names no XML URL", None)]
         try:
             response = await client.get(record.xml_url)
             if response.status != 200:
-                return failed(f"http-{response.status}",
-                              f"{record.xml_url} answered HTTP {response.status}", record.xml_url)
+                return [failed(f"http-{response.status}",
+                               f"{record.xml_url} answered HTTP {response.status}", record.xml_url)]
             root = check_xml(response.body, record.xml_url)
-            kind = declared_type(root)
             related = await self._related(client, record, root)
-            if kind is None and "metadata.xml" in related:
-                kind = declared_type(check_xml(related["metadata.xml"].encode(), record.xml_url))
         except Unprocessable as exc:
-            return failed(exc.reason, exc.detail, record.xml_url)
-        if not_a_letter(kind):
-            return Skipped(record.identifier, NOT_A_LETTER, resume, record.version,
-                           f"kst type {kind!r}")
+            return [failed(exc.reason, exc.detail, record.xml_url)]
+        if record.kamerstuk_type is None:  # only then does the document decide
+            decision = rules.by_type(_document_type(root, related, record.xml_url), "kst document")
+            if decision.decision == rules.SKIPPED:
+                return _undeclared(record, decision, resume)
         document = RawDocument(
             feed=NAME, upstream_id=record.identifier, url=record.xml_url,
-            fetched_at=datetime.now(UTC), content_type=response.content_type,
-            format="kst-xml", body=response.body, replay=window is not None,
+            fetched_at=datetime.now(UTC), upstream_time=record.upstream_time,
+            content_type=response.content_type, format="kst-xml", body=response.body,
+            replay=window is not None,
             metadata=FeedRecord(kind="sru-record", content=record.text, related=related),
         )
-        return Found(document, record.version, resume)
+        return [Found(document, record.version, resume)]
 
     async def _related(self, client: PoliteClient, record: SruRecord,
                        root: etree._Element) -> dict[str, str]:
         """The metadata manifestation, when the XML only points at it."""
-        extern = _extern_url(root)
+        extern = rules.extern_url(root)
         if extern is None:
             return {}
         url = record.metadata_url or extern
@@ -204,83 +221,39 @@ def check_xml(body: bytes, url: str) -> etree._Element:
 
 
 def extern_metadata_url(body: bytes, url: str) -> str | None:
-    """The metadata URL if the kst XML holds no metadata of its own, only a pointer to it.
-
-    Raises ``Unprocessable`` if the body is not XML.
-    """
-    return _extern_url(check_xml(body, url))
+    """The metadata URL if the kst XML only points at its metadata; ``Unprocessable`` if not XML."""
+    return rules.extern_url(check_xml(body, url))
 
 
-def _extern_url(root: etree._Element) -> str | None:
-    metas = list(root.iter("{*}meta"))
-    names = {m.get("name") for m in metas}
-    if names != {EXTERN_METADATA}:
-        return None
-    return next((m.get("content") for m in metas if m.get("content")), None)
+def _document_type(root: etree._Element, related: dict[str, str], url: str) -> str | None:
+    declared = rules.declared_type(root)
+    if declared is None and "metadata.xml" in related:
+        declared = rules.declared_type(check_xml(related["metadata.xml"].encode(), url))
+    return declared
 
 
-def declared_type(root: etree._Element) -> str | None:
-    """The Kamerstuk type a kst XML (``meta``) or metadata.xml (``metadata``) declares."""
-    for element in root.iter("{*}meta", "{*}metadata"):
-        if element.get("scheme") == KAMERSTUK_TYPES and (element.get("content") or "").strip():
-            return str(element.get("content")).strip()
-    return None
+def _skipped(record: SruRecord, decision: rules.Decision, resume: str | None) -> Skipped:
+    return Skipped(record.identifier, decision.reason or rules.NOT_A_LETTER, resume,
+                   record.version, decision.detail)
 
 
-def not_a_letter(kamerstuk_type: str | None) -> bool:
-    """True only for a type known not to be a letter; an unknown or missing type passes."""
-    return kamerstuk_type is not None and kamerstuk_type.strip().lower() in NOT_LETTERS
+def _undeclared(record: SruRecord, decision: rules.Decision, resume: str | None) -> list[Item]:
+    """A Kamerstuk skipped on its document; one that names no type anywhere is also drift."""
+    items: list[Item] = [_skipped(record, decision, resume)]
+    if decision.reason == rules.NO_KAMERSTUK_TYPE:
+        items.insert(0, Drift(NO_TYPE, f"{record.identifier}: neither the SRU record nor the "
+                                       "document names its Kamerstuk type", record.xml_url))
+    return items
 
 
-def parse_page(body: bytes) -> SruPage:
-    """Records, next start position and total of one SRU response; raises on a diagnostic."""
-    try:
-        root = etree.fromstring(body, SAFE_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise Unprocessable("malformed-xml", f"SRU response is not XML: {exc}") from exc
-    diagnostic = root if etree.QName(root).localname == "diagnostics" else None
-    if diagnostic is None:
-        diagnostic = next(iter(local_children(root, "diagnostics")), None)
-    if diagnostic is not None:
-        message = " ".join(str(t) for t in diagnostic.itertext()).split()
-        raise RetryLater("SRU diagnostic: " + " ".join(message))
-    if etree.QName(root).localname != "searchRetrieveResponse":
-        raise Unprocessable("unexpected-response",
-                            f"SRU answered <{etree.QName(root).localname}>")
-    records = [_record(el) for el in root.iter("{*}record")]
-    next_text = first_text(root, "nextRecordPosition")
-    total_text = first_text(root, "numberOfRecords")
-    return SruPage(
-        records=[r for r in records if r is not None],
-        next_position=int(next_text) if next_text and next_text.isdigit() else None,
-        total=int(total_text) if total_text and total_text.isdigit() else None,
-    )
-
-
-def _record(element: etree._Element) -> SruRecord | None:
-    identifier = first_text(element, "identifier")
-    if not identifier:
-        return None
-    urls = {item.get("manifestation"): (item.text or "").strip()
-            for item in element.iter("{*}itemUrl") if item.text}
-    modified = first_text(element, "modified")
-    return SruRecord(identifier=identifier, timestamp=first_text(element, "timestamp"),
-                     modified=modified[:10] if modified else None,
-                     xml_url=urls.get("xml") or first_text(element, "url"),
-                     metadata_url=urls.get("metadata"),
-                     text=etree.tostring(element, encoding="unicode"),
-                     kamerstuk_type=_record_type(element))
-
-
-def _record_type(element: etree._Element) -> str | None:
-    """The Kamerstuk type an SRU record states: any element with the KamerstukTypen scheme
-    (``dcterms:type`` or ``overheidwetgeving:subrubriek``, depending on the record)."""
-    for child in element.iter():
-        if isinstance(child.tag, str) and child.get("scheme") == KAMERSTUK_TYPES:
-            text = (child.text or "").strip()
-            if text:
-                return text
-    return None
+def _inspection(record: SruRecord | None, drift: list[Drift]) -> Inspection:
+    if record is None:
+        return Inspection(None, rules.SKIPPED, drift[0].kind if drift else None, drift=drift)
+    decision = rules.decide(record)
+    fields: dict[str, object] = {
+        "identifier": record.identifier, **record.fields, "modified": record.modified,
+        "timestamp": record.timestamp, "chamber": record.chamber, "xml_url": record.xml_url}
+    return Inspection(record.identifier, decision.decision, decision.reason, fields, drift)
 
 
 def _later(current: str | None, candidate: str | None) -> str | None:

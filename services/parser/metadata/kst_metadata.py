@@ -6,8 +6,9 @@ from lxml import etree
 
 from services.parser.draft import Draft
 from services.parser.fields import dates, ministries
+from shared import chamber
 from shared.errors import Unprocessable
-from shared.schema import Dossier, Ministry, Signatory
+from shared.schema import Chamber, Dossier, Ministry, Signatory
 from shared.xml import safe_parser
 
 # Names that may repeat (DC.type) are kept by name + scheme.
@@ -55,6 +56,7 @@ def to_draft(meta: dict[str, str]) -> Draft:
         ondernummer=meta.get("OVERHEIDop.ondernummer") or None,
         vergaderjaar=meta.get("OVERHEIDop.vergaderjaar") or None,
         dossier=_dossier(number),
+        chamber=_chamber(meta, identifier),
         upstream_kst_id=identifier,
     )
     draft.ministry = _ministry(meta)
@@ -72,8 +74,17 @@ def _dossier(number: str | None) -> Dossier | None:
     return Dossier(number=head, toevoeging=toevoeging or None)
 
 
+def _chamber(meta: dict[str, str], identifier: str | None) -> Chamber | None:
+    """From ``DC.creator`` (a chamber's name for Kamerstukken) and a lettered ondernummer."""
+    number = meta.get("OVERHEIDop.ondernummer")
+    numbered = chamber.from_ondernummer(number) if number else chamber.from_identifier(identifier)
+    return chamber.decide(chamber.from_creator(meta.get("DC.creator")), numbered)
+
+
 def _ministry(meta: dict[str, str]) -> Ministry | None:
-    """From 'OVERHEID.authority'/'DC.creator' when it names a ministry (not the Kamer)."""
+    """From 'OVERHEID.authority'/'DC.creator' when it names a ministry: for a Kamerstuk
+    ``DC.creator`` is the chamber, which never starts with "ministerie" (a Staatscourant
+    names its ministry there)."""
     for key in ("OVERHEID.authority", "DC.creator", "DCTERMS.publisher"):
         value = meta.get(key, "")
         if value.lower().startswith("ministerie"):

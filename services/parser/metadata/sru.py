@@ -1,12 +1,18 @@
 """A KOOP SRU ``record`` (gzd schema). Matched by local name: recordings differ in prefixes,
-and one stored record had its namespaces stripped."""
+and one stored record had its namespaces stripped.
+
+The record's ``creator`` is the chamber that published the Kamerstuk ("Tweede Kamer der
+Staten-Generaal"), never the ministry: it gives ``chamber`` (with a lettered ondernummer as
+further evidence, see ``shared.chamber``) and no ministry is read from the record at all.
+"""
 
 from __future__ import annotations
 
 from services.parser.draft import Draft
 from services.parser.fields import dates
 from services.parser.metadata.kst_metadata import publication_urls
-from shared.schema import Dossier
+from shared import chamber
+from shared.schema import Chamber, Dossier
 from shared.xml import local_name, parse_record
 
 
@@ -29,6 +35,7 @@ def to_draft(content: str) -> Draft:
         published_at=dates.parse_datetime(first.get("available")),
         ondernummer=first.get("ondernummer"),
         vergaderjaar=first.get("vergaderjaar"),
+        chamber=_chamber(first, identifier),
         upstream_kst_id=identifier,
     )
     number = first.get("dossiernummer")
@@ -41,3 +48,9 @@ def to_draft(content: str) -> Draft:
         urls["metadata"] = manifestations["metadata"]
     draft.urls = urls
     return draft
+
+
+def _chamber(first: dict[str, str], identifier: str | None) -> Chamber | None:
+    numbered = (chamber.from_ondernummer(first["ondernummer"]) if first.get("ondernummer")
+                else chamber.from_identifier(identifier))
+    return chamber.decide(chamber.from_creator(first.get("creator")), numbered)

@@ -1,4 +1,4 @@
-"""Which events an endpoint wants: by event type, ministry, dossier and keyword.
+"""Which events an endpoint wants: by event type, ministry, chamber, dossier and keyword.
 
 Each non-empty list must match (AND across lists, OR within one); an empty filter matches
 every event.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.publisher.identity import kst_id
-from shared.schema import CloudEvent, EventKind
+from shared.schema import Chamber, CloudEvent, EventKind
 from shared.schema.events import EVENT_TYPES
 
 
@@ -21,6 +21,9 @@ class EndpointFilter(BaseModel):
     event_types: list[str] = Field(default_factory=list,
                                    description="e.g. nl.kamerstroom.kamerbrief.published")
     ministries: list[str] = Field(default_factory=list, description="Ministry codes, e.g. 'def'.")
+    chambers: list[Chamber] = Field(default_factory=list, description=(
+        "'tk' (Tweede Kamer) or 'ek' (Eerste Kamer); a record whose chamber is unknown "
+        "matches no chamber filter."))
     dossiers: list[str] = Field(default_factory=list, description="Dossier numbers, e.g. '36124'.")
     keywords: list[str] = Field(default_factory=list, description="Words in the title or subject.")
 
@@ -39,6 +42,14 @@ class EndpointFilter(BaseModel):
             out.append(full)
         return out
 
+    @field_validator("chambers", mode="before")
+    @classmethod
+    def _chamber_codes(cls, value: object) -> object:
+        """'TK ' is 'tk'; anything but tk/ek is then refused, naming the two codes."""
+        if isinstance(value, list):
+            return [v.strip().casefold() if isinstance(v, str) else v for v in value]
+        return value
+
     @field_validator("ministries", "keywords", "dossiers")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
@@ -51,6 +62,8 @@ class EndpointFilter(BaseModel):
             return False
         code = record.ministry.code.casefold() if record.ministry else None
         if self.ministries and code not in self.ministries:
+            return False
+        if self.chambers and record.chamber not in self.chambers:
             return False
         if self.dossiers and not self._dossier_matches(event):
             return False

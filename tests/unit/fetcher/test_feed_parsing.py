@@ -7,66 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from services.fetcher.sources.base import PollContext, Window
-from services.fetcher.sources.officielebekendmakingen import extern_metadata_url, parse_page, query_for
 from services.fetcher.sources.rijksoverheid import parse_list
 from services.fetcher.sources.tweedekamer import normalise_timestamp, parse_feed
-from shared.errors import RetryLater, Unprocessable
+from shared.errors import Unprocessable
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 TK = "http://www.tweedekamer.nl/xsd/tkData/v1-0"
-
-
-def recorded_diagnostic() -> bytes:
-    """The real SRU diagnostic, without the status and header lines the recorder wrote first."""
-    text = (REAL / "koop-sru" / "zoek-officielebekendmakingen-sru12-diagnostic-error.txt").read_bytes()
-    return text[text.index(b"<?xml"):]
-
-
-def test_recorded_sru_diagnostic_is_an_error_with_its_message() -> None:
-    """The diagnostic served with HTTP 200 raises, quoting the server's message."""
-    with pytest.raises(RetryLater, match="Query syntax error: expected boolean"):
-        parse_page(recorded_diagnostic())
-
-
-def test_sru_page_with_a_byte_order_mark_is_read() -> None:
-    """A page starting with a UTF-8 BOM parses to its records."""
-    page = parse_page(b"\xef\xbb\xbf" + SRU_PAGE)
-    assert (["kst-36200-XII-45"], 2, 1) == (
-        [r.identifier for r in page.records], page.next_position, page.total)
-
-
-def test_sru_page_that_is_not_xml_is_unprocessable() -> None:
-    """A non-XML answer is reported as malformed, not crashed on."""
-    with pytest.raises(Unprocessable) as caught:
-        parse_page(b"<html><body>Service Unavailable")
-    assert "malformed-xml" == caught.value.reason
-
-
-def test_sru_record_gives_its_manifestations_and_version() -> None:
-    """The XML and metadata URLs and the timestamp are read by local name."""
-    [record] = parse_page(SRU_PAGE).records
-    assert ("https://x/kst.xml", "https://x/metadata.xml", "2024-01-02T10:00:00+01:00",
-            "2024-01-02") == (record.xml_url, record.metadata_url, record.version, record.modified)
-
-
-def test_query_has_one_day_of_overlap_or_the_backfill_range() -> None:
-    """Live queries start a day before the watermark; a backfill queries its own range."""
-    live = query_for(PollContext(checkpoint="2025-10-03", seen=lambda _: None))
-    backfill = query_for(PollContext(checkpoint="7", seen=lambda _: None,
-                                     window=Window(date(2024, 1, 1), date(2024, 2, 1))))
-    assert live.endswith("AND dt.modified>=2025-10-02")
-    assert backfill.endswith("AND dt.modified>=2024-01-01 AND dt.modified<=2024-02-01")
-
-
-def test_kst_xml_that_only_points_to_its_metadata_is_recognised() -> None:
-    """Only an externMetadataRecord-only kst XML needs the metadata manifestation."""
-    pointer = (b'<officiele-publicatie><metadata><meta name="OVERHEIDop.externMetadataRecord" '
-               b'content="https://x/kst-1/metadata.xml"/></metadata></officiele-publicatie>')
-    full = (b'<officiele-publicatie><metadata><meta name="DC.identifier" content="kst-1"/>'
-            b"</metadata></officiele-publicatie>")
-    assert ("https://x/kst-1/metadata.xml", None) == (
-        extern_metadata_url(pointer, "u"), extern_metadata_url(full, "u"))
 
 
 def test_syncfeed_reads_tk_and_ns1_prefixes_alike() -> None:
@@ -105,19 +51,6 @@ def test_rijksoverheid_list_entries_keep_id_date_and_version() -> None:
     [item] = parse_list(b'[{"id": "d1", "available": "2023-02-03T10:00:00", '
                         b'"lastmodified": "2023-02-04T09:00:00", "dataurl": "http://x/d1"}]')
     assert ("d1", date(2023, 2, 3), "2023-02-04T09:00:00") == (item.id, item.day, item.version)
-
-
-SRU_PAGE = b"""<?xml version="1.0" encoding="UTF-8"?>
-<sru:searchRetrieveResponse xmlns:sru="http://docs.oasis-open.org/ns/search-ws/sruResponse">
-<sru:numberOfRecords>1</sru:numberOfRecords><sru:records><sru:record><sru:recordData>
-<gzd:gzd xmlns:gzd="http://standaarden.overheid.nl/sru" xmlns:dcterms="http://purl.org/dc/terms/">
-<dcterms:identifier>kst-36200-XII-45</dcterms:identifier><dcterms:modified>2024-01-02</dcterms:modified>
-<gzd:enrichedData><gzd:url>https://x/kst.xml</gzd:url>
-<gzd:itemUrl manifestation="xml">https://x/kst.xml</gzd:itemUrl>
-<gzd:itemUrl manifestation="metadata">https://x/metadata.xml</gzd:itemUrl>
-<gzd:timestamp>2024-01-02T10:00:00+01:00</gzd:timestamp></gzd:enrichedData></gzd:gzd>
-</sru:recordData></sru:record></sru:records><sru:nextRecordPosition>2</sru:nextRecordPosition>
-</sru:searchRetrieveResponse>"""
 
 
 def entry(uid: str, prefix: str, updated: str, token: int, deleted: bool = False) -> str:
