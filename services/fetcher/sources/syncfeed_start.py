@@ -7,8 +7,8 @@ is found by exponential search then bisection over skiptoken, one request per pr
 1. grow: probe ``FIRST_PROBE``, then double, until a probe answers an empty page or a page
    whose first entry is on or after the start (an upper bound);
 2. bisect between the last probe that was wholly before the start and that bound;
-3. stop as soon as one probed page straddles the start (its entries give the exact token)
-   or the bounds meet.
+3. stop as soon as one probed page straddles the start (its entries give the exact token),
+   is the last page (no ``next`` link: everything is before the start), or the bounds meet.
 
 A probe page of ``n`` entries moves the lower bound past all of them, so the search ends at
 page width rather than at 1. Cost: about ``log2(end / FIRST_PROBE) + log2(end / page)``
@@ -70,6 +70,6 @@ def _verdict(page: Page, start: datetime, asked: int) -> int | _Exact | None:
     if known[0][1] >= start:
         return None
     before = [t for t, m in known if m < start]
-    if len(before) < len(known):  # the start falls inside this page
+    if len(before) < len(known) or page.next_token is None:  # the start, or the end, is here
         return _Exact(max(before))
     return max(max(before), asked)

@@ -182,11 +182,16 @@ class TweedeKamer:
             return int(checkpoint), False
         if context.window is not None or context.start is None:
             return 0, True
-        start = datetime.combine(context.start, time(), AMSTERDAM).astimezone(UTC)
-        token, probes = await locate(lambda t: self._page(client, category, t), start)
-        log.info("syncfeed start located", category=category, start=context.start.isoformat(),
+        return await self.locate_start(client, category, context.start), True
+
+    async def locate_start(self, client: PoliteClient, category: str, start: date) -> int:
+        """The skiptoken from which ``category``'s entries are changed on or after ``start``
+        (a Dutch local day), by bisection (``syncfeed_start``): one request per probe."""
+        moment = datetime.combine(start, time(), AMSTERDAM).astimezone(UTC)
+        token, probes = await locate(lambda t: self._page(client, category, t), moment)
+        log.info("syncfeed start located", category=category, start=start.isoformat(),
                  skiptoken=token, requests=probes)
-        return token, True
+        return token
 
     async def _walk_related(self, client: PoliteClient, context: PollContext, category: str,
                             run: _Run) -> AsyncIterator[Drift]:
