@@ -54,6 +54,8 @@ class Settings(BaseSettings):
         "the Tweede Kamer SyncFeed, the freshest feed; 60 s for the KOOP SRU)."))
     ob_sru_url: str = "https://repository.overheid.nl/sru"
     tk_api_url: str = "https://gegevensmagazijn.tweedekamer.nl"
+    tk_syncfeed_version: str = Field(default="2.0", pattern=r"^[0-9]+(\.[0-9]+)*$", description=(
+        "The Tweede Kamer SyncFeed API version in its path (/SyncFeed/<version>/Feed)."))
     ro_api_url: str = "https://opendata.rijksoverheid.nl/v1"
     max_document_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     request_interval: float = Field(default=1.0, ge=0, description="Seconds between requests to one host.")

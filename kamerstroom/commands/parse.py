@@ -15,7 +15,7 @@ from services.parser.parse import MAX_BYTES, parse_bytes
 from shared.errors import Unprocessable
 from shared.schema import FeedRecord, SourceRef
 
-_KINDS = ("odata-document", "syncfeed-entry", "sru-record", "rijksoverheid-item")
+_KINDS = ("odata-document", "syncfeed-document", "syncfeed-entry", "sru-record", "rijksoverheid-item")
 
 
 def register(subparsers: Subparsers) -> None:

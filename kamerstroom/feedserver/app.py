@@ -4,9 +4,9 @@ Routes (each answers like the official feed it stands for):
 
     /sru                                           SRU 2.0 searchRetrieve (KOOP, see ``sru``)
     /frbr/officielepublicaties/…                   a document a served SRU record links to
-    /SyncFeed/2.0/Feed?category=Document&skiptoken=N    Tweede Kamer SyncFeed (Atom)
+    /SyncFeed/2.0/Feed?category=C&skiptoken=N      Tweede Kamer SyncFeed (Atom), C one of
+                                                   Document, DocumentActor, Kamerstukdossier
     /SyncFeed/2.0/Resources/{id}                   a Document's file (PDF or DOCX)
-    /OData/v4/2.0/Document({id})                   the Document with DocumentActor, Kamerstukdossier
     /v1/sources/rijksoverheid/documents            rijksoverheid.nl open data (JSON)
     /v1/documents/{id}  and  /v1/documents/{id}/file.pdf
     /_faults                                       POST to inject faults, DELETE to clear
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ TK_KEY = web.AppKey("tk_data", tweedekamer.TkData)
 RO_KEY = web.AppKey("ro_documents", list[rijksoverheid.RoDocument])
 RO_DIR_KEY = web.AppKey("ro_folder", Path)
 FAULTS_KEY = web.AppKey("faults", Faults)
-_ODATA_DOCUMENT = re.compile(r"^Document\(([0-9a-fA-F-]{36})\)$")
+SYNCFEED_VERSION = "2.0"  # the only version served; another answers 404 (as a moved API would)
 
 
 def create_app(recordings: Path = RECORDINGS) -> web.Application:
@@ -49,9 +48,8 @@ def create_app(recordings: Path = RECORDINGS) -> web.Application:
     routes = app.router
     routes.add_get("/sru", _sru)
     routes.add_get("/frbr/officielepublicaties/{tail:.*}", _sru_document)
-    routes.add_get("/SyncFeed/2.0/Feed", _syncfeed)
-    routes.add_get("/SyncFeed/2.0/Resources/{id}", _tk_resource)
-    routes.add_get("/OData/v4/2.0/{entity}", _odata)
+    routes.add_get(f"/SyncFeed/{SYNCFEED_VERSION}/Feed", _syncfeed)
+    routes.add_get(f"/SyncFeed/{SYNCFEED_VERSION}/Resources/{{id}}", _tk_resource)
     routes.add_get("/v1/sources/rijksoverheid/documents", _ro_documents)
     routes.add_get("/v1/documents/{id}", _ro_document)
     routes.add_get("/v1/documents/{id}/file.pdf", _ro_file)
@@ -107,13 +105,17 @@ def _diagnostic(uri: str, message: str) -> str:
 
 
 async def _syncfeed(request: web.Request) -> web.Response:
-    if request.query.get("category") != "Document":
-        return web.json_response({"error": "only category=Document is replayed"}, status=400)
+    data = request.app[TK_KEY]
+    if data.drift == "gone":
+        return web.json_response({"error": "this API version is no longer available"}, status=410)
+    category = request.query.get("category", "")
+    if category not in tweedekamer.CATEGORIES:
+        return web.json_response({"error": f"category {category!r} is not replayed"}, status=400)
     try:
         skiptoken = max(0, int(request.query.get("skiptoken", "0")))
     except ValueError:
         return web.json_response({"error": "skiptoken must be a number"}, status=400)
-    body = tweedekamer.feed_xml(request.app[TK_KEY], _base_url(request), skiptoken)
+    body = tweedekamer.feed_xml(data, _base_url(request), category, skiptoken)
     return _page(request, body, "application/atom+xml")
 
 
@@ -123,15 +125,6 @@ async def _tk_resource(request: web.Request) -> web.Response:
         return web.Response(status=500, text="resource not found")
     body, content_type = found
     return web.Response(body=body, content_type=content_type)
-
-
-async def _odata(request: web.Request) -> web.Response:
-    match = _ODATA_DOCUMENT.match(request.match_info["entity"])
-    document = (tweedekamer.odata_document(request.app[TK_KEY], _base_url(request), match.group(1))
-                if match else None)
-    if document is None:
-        return web.json_response({"error": {"code": "404", "message": "Not found"}}, status=404)
-    return _json(request, document)
 
 
 def _json(request: web.Request, value: Any) -> web.Response:

@@ -17,7 +17,8 @@ def build_sources(settings: Settings) -> list[Source]:
     """The sources chosen by ``KAMERSTROOM_SOURCES``, in that order."""
     available: dict[str, Source] = {
         "officielebekendmakingen": OfficieleBekendmakingen(settings.ob_sru_url),
-        "tweedekamer": TweedeKamer(settings.tk_api_url),
+        "tweedekamer": TweedeKamer(settings.tk_api_url, settings.db_path,
+                                   version=settings.tk_syncfeed_version),
         "rijksoverheid": Rijksoverheid(settings.ro_api_url),
     }
     return [available[name] for name in settings.sources]

@@ -35,10 +35,14 @@ class Tally:
 
 
 def content_hash(item: Found) -> str:
-    """The seen-table hash: the body's SHA-256, or a marker for a withdrawal."""
+    """The seen-table hash: the body's SHA-256 (with the item's ``facts`` when it has them),
+    or a marker for a withdrawal."""
     if item.document.withdrawn:
         return WITHDRAWN
-    return "sha256:" + hashlib.sha256(item.document.body).hexdigest()
+    digest = hashlib.sha256(item.document.body)
+    if item.facts is not None:
+        digest.update(b"\0" + item.facts.encode())
+    return "sha256:" + digest.hexdigest()
 
 
 class Queuer:

@@ -4,6 +4,18 @@
                  (queued, withdrawn, dead-lettered or skipped)
     checkpoints  key -> value (a source's watermark or skiptoken; a backfill's position)
 
+The Tweede Kamer SyncFeed's entities that a letter is joined with (``SyncFeedStore``):
+
+    tk_dossiers  Kamerstukdossier id -> its entity XML (nummer, toevoeging)
+    tk_actors    DocumentActor id -> the Document it points at (``<document ref>``), its XML
+    tk_letters   Document id of each "Brief regering" seen -> its latest Atom entry, its
+                 dossier ref and the facts (signers, dossier) it was last queued with (to
+                 queue it again when its actors or dossier arrive or change later)
+    tk_pending   Document id -> since when the letter waits for its actors
+
+Every table is created with ``CREATE TABLE IF NOT EXISTS``: an existing state file keeps
+its seen-table and checkpoints when these are added.
+
 ``record`` writes a seen row and a checkpoint in one transaction, after the broker
 confirmed the message, so a restart resumes exactly after the last confirmed document.
 """
@@ -28,6 +40,27 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL,
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS tk_dossiers (
+    id TEXT PRIMARY KEY,
+    entity TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tk_actors (
+    id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    entity TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tk_actors_document ON tk_actors (document_id);
+CREATE TABLE IF NOT EXISTS tk_letters (
+    id TEXT PRIMARY KEY,
+    entry TEXT NOT NULL,
+    dossier_id TEXT,
+    queued_facts TEXT
+);
+CREATE INDEX IF NOT EXISTS tk_letters_dossier ON tk_letters (dossier_id);
+CREATE TABLE IF NOT EXISTS tk_pending (
+    id TEXT PRIMARY KEY,
+    since TEXT NOT NULL
 );
 """
 
@@ -140,3 +173,113 @@ class FetcherStore:
     def close(self) -> None:
         self._db.close()
 
+
+
+class SyncFeedStore:
+    """The Tweede Kamer SyncFeed's joined entities and pending letters (tables above).
+
+    Its own connection to the fetcher's SQLite file: the source writes here, the queuer
+    writes the seen-table and the Document checkpoint.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._db = connect(path)
+        self._db.executescript(SCHEMA)
+
+    def put_entities(self, dossiers: dict[str, str | None], actors: dict[str, tuple[str, str] | None],
+                     checkpoint: tuple[str, str] | None) -> None:
+        """Store (or, for ``None``, forget) dossiers and actors and move a checkpoint, atomically.
+
+        ``actors`` maps an actor id to ``(document_id, entity XML)``.
+        """
+        with transaction(self._db):
+            for key, entity in dossiers.items():
+                if entity is None:
+                    self._db.execute("DELETE FROM tk_dossiers WHERE id = ?", (key,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO tk_dossiers (id, entity) VALUES (?, ?)",
+                                     (key, entity))
+            for key, actor in actors.items():
+                if actor is None:
+                    self._db.execute("DELETE FROM tk_actors WHERE id = ?", (key,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO tk_actors (id, document_id, entity) "
+                                     "VALUES (?, ?, ?)", (key, *actor))
+            if checkpoint is not None:
+                self._db.execute(
+                    "INSERT INTO checkpoints (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                    "SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                    checkpoint)
+
+    def checkpoint(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM checkpoints WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def dossier(self, dossier_id: str) -> str | None:
+        row = self._db.execute("SELECT entity FROM tk_dossiers WHERE id = ?", (dossier_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def actors(self, document_id: str) -> dict[str, str]:
+        """The actors pointing at ``document_id``: actor id -> entity XML, by id."""
+        rows = self._db.execute("SELECT id, entity FROM tk_actors WHERE document_id = ? ORDER BY id",
+                                (document_id,))
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def actor_document(self, actor_id: str) -> str | None:
+        """The Document a stored actor points at (a tombstone of an actor names none)."""
+        row = self._db.execute("SELECT document_id FROM tk_actors WHERE id = ?", (actor_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_letter(self, document_id: str, entry: str, dossier_id: str | None) -> None:
+        """Remember a letter's latest entry (its queued facts are kept)."""
+        with transaction(self._db):
+            self._db.execute(
+                "INSERT INTO tk_letters (id, entry, dossier_id) VALUES (?, ?, ?) ON CONFLICT (id) "
+                "DO UPDATE SET entry = excluded.entry, dossier_id = excluded.dossier_id",
+                (document_id, entry, dossier_id))
+
+    def queued_facts(self, document_id: str) -> str | None:
+        row = self._db.execute("SELECT queued_facts FROM tk_letters WHERE id = ?",
+                               (document_id,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
+    def mark_queued(self, document_id: str, facts: str) -> None:
+        """The letter was queued (or found unchanged) with ``facts``; it is no longer pending."""
+        with transaction(self._db):
+            self._db.execute("UPDATE tk_letters SET queued_facts = ? WHERE id = ?", (facts, document_id))
+            self._db.execute("DELETE FROM tk_pending WHERE id = ?", (document_id,))
+
+    def forget_letter(self, document_id: str) -> None:
+        with transaction(self._db):
+            self._db.execute("DELETE FROM tk_letters WHERE id = ?", (document_id,))
+            self._db.execute("DELETE FROM tk_pending WHERE id = ?", (document_id,))
+
+    def letter(self, document_id: str) -> str | None:
+        """The latest Atom entry of a letter, or ``None`` if it is not a known letter."""
+        row = self._db.execute("SELECT entry FROM tk_letters WHERE id = ?", (document_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def letters_of_dossiers(self, dossier_ids: set[str]) -> list[str]:
+        found: list[str] = []
+        for dossier_id in sorted(dossier_ids):
+            rows = self._db.execute("SELECT id FROM tk_letters WHERE dossier_id = ?", (dossier_id,))
+            found.extend(str(r[0]) for r in rows)
+        return found
+
+    def hold(self, document_id: str, since: str) -> None:
+        """Mark a letter pending (kept: the first ``since`` stays)."""
+        with transaction(self._db):
+            self._db.execute("INSERT OR IGNORE INTO tk_pending (id, since) VALUES (?, ?)",
+                             (document_id, since))
+
+    def release(self, document_id: str) -> None:
+        with transaction(self._db):
+            self._db.execute("DELETE FROM tk_pending WHERE id = ?", (document_id,))
+
+    def pending(self, limit: int) -> list[str]:
+        """Pending letter ids, oldest first, at most ``limit``."""
+        rows = self._db.execute("SELECT id FROM tk_pending ORDER BY since, id LIMIT ?", (limit,))
+        return [str(r[0]) for r in rows]
+
+    def close(self) -> None:
+        self._db.close()

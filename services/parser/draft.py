@@ -58,13 +58,14 @@ class Draft:
     warnings: list[str] = field(default_factory=list)
     # The officielebekendmakingen identifier when the input names it (e.g. 'kst-31839-1105').
     upstream_kst_id: str | None = None
-    # The Tweede Kamer's own GUID, when the input is a TK Document.
+    # The Tweede Kamer's own GUID, when the input is a TK Document, and its entity's URL.
     tk_guid: str | None = None
+    tk_url: str | None = None
 
     def record_fields(self) -> dict[str, Any]:
         """The fields as ``Kamerbrief`` keyword arguments (without identity and provenance)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for private in ("upstream_kst_id", "tk_guid"):
+        for private in ("upstream_kst_id", "tk_guid", "tk_url"):
             out.pop(private)
         out["urls"] = Urls(**self.urls)
         return out
@@ -72,7 +73,8 @@ class Draft:
     def is_empty(self) -> bool:
         """True when nothing at all was found."""
         return not any(
-            getattr(self, f.name) for f in fields(self) if f.name not in ("warnings", "urls")
+            getattr(self, f.name) for f in fields(self)
+            if f.name not in ("warnings", "urls", "chamber")
         )
 
 
@@ -96,6 +98,7 @@ def merge(document: Draft, feed: Draft, feed_kind: str) -> Draft:
     if document.body_text is None:
         document.body_text = feed.body_text
     document.tk_guid = document.tk_guid or feed.tk_guid
+    document.tk_url = document.tk_url or feed.tk_url
     document.urls = {**feed.urls, **document.urls}
     document.warnings.extend(feed.warnings)
     return document

@@ -43,6 +43,6 @@ def aliases(draft: Draft, record_id: str, source: SourceRef | None) -> list[Same
     if kst_id:
         found.append(SameAs(feed="officielebekendmakingen", id=kst_id, url=draft.urls.get("html")))
     if draft.tk_guid:
-        found.append(SameAs(feed="tweedekamer", id=draft.tk_guid, url=draft.urls.get("odata")))
+        found.append(SameAs(feed="tweedekamer", id=draft.tk_guid, url=draft.tk_url))
     own = (source.feed, source.upstream_id) if source is not None else None
     return [alias for alias in found if (alias.feed, alias.id) != own]

@@ -29,11 +29,12 @@ _READERS: dict[str, Callable[[bytes], Draft]] = {
     "docx": docx.parse_docx,
     "text": lambda body: text.parse_text(to_text(body)),
 }
-_METADATA: dict[str, Callable[[str], Draft]] = {
-    "odata-document": odata.to_draft,
-    "syncfeed-entry": syncfeed.to_draft,
-    "sru-record": sru.to_draft,
-    "rijksoverheid-item": rijksoverheid.to_draft,
+_METADATA: dict[str, Callable[[FeedRecord], Draft]] = {
+    "odata-document": lambda m: odata.to_draft(m.content),  # queued before the 2026 upgrade
+    "syncfeed-document": syncfeed.document_draft,
+    "syncfeed-entry": lambda m: syncfeed.to_draft(m.content),
+    "sru-record": lambda m: sru.to_draft(m.content),
+    "rijksoverheid-item": lambda m: rijksoverheid.to_draft(m.content),
 }
 
 
@@ -100,7 +101,7 @@ def _read(body: bytes, chosen: str, metadata: FeedRecord | None) -> Draft:
 
 def _metadata_draft(metadata: FeedRecord) -> Draft:
     try:
-        return _METADATA[metadata.kind](metadata.content)
+        return _METADATA[metadata.kind](metadata)
     except Unprocessable:
         raise
     except Exception as exc:  # same reason as in _read

@@ -12,7 +12,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from shared.schema.record import Feed, Kamerbrief, SourceRef
 
 DocumentFormat = Literal["kst-xml", "html", "pdf", "docx", "text"]
-FeedRecordKind = Literal["sru-record", "syncfeed-entry", "odata-document", "rijksoverheid-item"]
+# ``odata-document`` (Tweede Kamer OData v4, switched off 1 October 2026) is still read for
+# envelopes queued before the upgrade; the fetcher now sends ``syncfeed-document``.
+FeedRecordKind = Literal["sru-record", "syncfeed-entry", "syncfeed-document", "odata-document",
+                         "rijksoverheid-item"]
 
 
 def _from_base64(value: object) -> object:

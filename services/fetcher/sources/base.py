@@ -32,11 +32,17 @@ from shared.schema import RawDocument
 
 @dataclass(frozen=True)
 class Found:
-    """A document to queue. ``version`` is the upstream's own change marker (a timestamp)."""
+    """A document to queue. ``version`` is the upstream's own change marker (a timestamp).
+
+    ``facts`` (optional) are what the feed says about the document beyond its body (the
+    Tweede Kamer letter's signers and dossier): the seen-table hash covers them, so a
+    document whose facts change is queued again though its file did not.
+    """
 
     document: RawDocument
     version: str | None = None
     checkpoint: str | None = None
+    facts: str | None = None
 
 
 @dataclass(frozen=True)

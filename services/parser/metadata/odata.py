@@ -1,5 +1,7 @@
 """A Tweede Kamer OData ``Document`` (JSON), optionally with ``DocumentActor`` and
-``Kamerstukdossier`` expanded.
+``Kamerstukdossier`` expanded: the envelopes fetchers queued before the API version it came
+from was switched off (1 October 2026). Still read so that those queued at the upgrade are
+not lost; nothing sends new ones, and no link to the retired API is made.
 
 Field meanings (from the API's documentation): ``Titel`` is the *dossier* title, so it is not
 the letter's title; ``Onderwerp`` is the letter's subject; ``Organisatie`` is always the Kamer,
@@ -15,8 +17,6 @@ from services.parser.draft import Draft
 from services.parser.fields import dates, ministries
 from shared.errors import Unprocessable
 from shared.schema import Dossier, Ministry, Signatory
-
-ODATA_BASE = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0"
 
 
 def load(content: str) -> dict[str, Any]:
@@ -49,8 +49,7 @@ def to_draft(content: str) -> Draft:
         draft.ondernummer = str(volgnummer)
     draft.dossier = _dossier(doc.get("Kamerstukdossier"))
     draft.signatories, draft.ministry = _actors(doc.get("DocumentActor"))
-    if draft.tk_guid:
-        draft.urls = {"odata": f"{ODATA_BASE}/Document({draft.tk_guid})"}
+    draft.chamber = "tk"
     return draft
 
 

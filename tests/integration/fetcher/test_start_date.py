@@ -24,7 +24,7 @@ def stored_start(harness: Harness, source: str) -> str | None:
 def letters_changed_since(harness: Harness, day: str) -> list[str]:
     """Replayed letters whose last change (a Dutch local timestamp) is on or after ``day``."""
     data = harness.server.tweedekamer
-    return [i for i in data.letters if str(data.latest(i).record["GewijzigdOp"])[:10] >= day]  # type: ignore[union-attr]
+    return [i for i in data.letters if str(data.latest(i).bijgewerkt)[:10] >= day]  # type: ignore[union-attr]
 
 
 async def test_sru_first_run_asks_only_for_kamerstukken_modified_since_the_start_date(
@@ -41,21 +41,22 @@ async def test_sru_first_run_asks_only_for_kamerstukken_modified_since_the_start
     assert all("dt.modified%3E%3D2025-10-03" in q for q in queries)
 
 
-async def test_syncfeed_first_run_passes_over_letters_changed_before_the_start_date(
-        harness: Harness) -> None:
-    """Older letters are counted as skipped and neither their OData record nor file is fetched."""
+async def test_syncfeed_first_run_starts_at_the_start_date(harness: Harness) -> None:
+    """The first run finds the start date's skiptoken by bisection: older pages are not read,
+    older letters on the first page read are skipped, and only new letters' files are fetched."""
     expected = letters_changed_since(harness, "2025-09-29")
     service = harness.service(start_date=date(2025, 9, 29))
     tally = await harness.poll("tweedekamer", service)
     await service.stop()
     queued = [m.json()["upstream_id"] for m in await harness.raw()]
-    fetched = [r for r in harness.server.faults.requests if "/OData/" in r or "/Resources/" in r]
+    fetched = [r for r in harness.server.faults.requests if "/Resources/" in r]
+    walked = [r for r in harness.server.faults.requests if "category=Document&" in r]
 
     assert 0 < len(expected) < len(harness.server.tweedekamer.letters)
     assert sorted(expected) == sorted(queued)
-    assert {"before-start-date": len(harness.server.tweedekamer.letters) - len(expected)} == \
-        tally.skipped
-    assert 2 * len(expected) == len(fetched)  # one OData record and one file per new letter
+    assert set(tally.skipped) <= {"before-start-date"}
+    assert len(expected) == len(fetched)  # one file per new letter
+    assert "/SyncFeed/2.0/Feed?category=Document&skiptoken=0" not in walked
 
 
 async def test_rijksoverheid_first_run_stops_at_the_first_document_before_the_start_date(

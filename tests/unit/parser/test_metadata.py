@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from lxml import etree
+
+from kamerstroom.feedserver.app import RECORDINGS
+from kamerstroom.feedserver.tweedekamer import PAGE_SIZE, Entity, feed_xml, load
 from services.parser.parse import parse_bytes
 from shared.schema import Dossier, FeedRecord, SameAs
 from tests.unit.parser.conftest import LETTERS, REAL
@@ -27,8 +31,7 @@ def test_real_odata_document_alone() -> None:
     assert (date(2025, 9, 24), "300", "Brief regering") == (
         record.document_date, record.ondernummer, record.document_type)
     assert "tk-2025D41348" == record.id
-    assert ("https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/Document("
-            "68795885-0559-412d-8030-f8dcbd0c8e13)") == record.urls.odata
+    assert (None, "tk") == (record.urls.odata, record.chamber)  # no link to the retired API
 
 
 def test_odata_with_dossier_makes_kst_id() -> None:
@@ -100,7 +103,69 @@ def test_odata_identities_in_same_as() -> None:
         kind="odata-document", content=json.dumps(document)))
     assert [
         SameAs(feed="officielebekendmakingen", id="kst-28844-300", url=None),
-        SameAs(feed="tweedekamer", id="68795885-0559-412d-8030-f8dcbd0c8e13",
-               url="https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/Document("
-                   "68795885-0559-412d-8030-f8dcbd0c8e13)"),
+        SameAs(feed="tweedekamer", id="68795885-0559-412d-8030-f8dcbd0c8e13", url=None),
     ] == record.same_as
+
+
+def _replayed_letter() -> tuple[Entity, str]:
+    """A real letter with a volgnummer, and its Atom entry as the replay serves it."""
+    data = load(RECORDINGS / "tweedekamer")
+    entity = next(e for e in (data.latest(i) for i in data.letters)
+                  if e is not None and int(e.value("volgnummer") or -1) > 0)
+    for token in range(0, data.size("Document"), PAGE_SIZE):
+        page = etree.fromstring(feed_xml(data, "http://127.0.0.1:1", "Document", token).encode())
+        for entry in page.iter("{*}entry"):
+            if entry.findtext("{*}title") == entity.id:
+                return entity, etree.tostring(entry, encoding="unicode")
+    raise AssertionError("letter not served")
+
+
+ACTOR = """<documentActor xmlns="http://www.tweedekamer.nl/xsd/tkData/v1-0"
+  xmlns:tk="http://www.tweedekamer.nl/xsd/tkData/v1-0" id="{id}" tk:bijgewerkt="2026-11-30T10:00:00Z"
+  tk:verwijderd="false"><document ref="{document}"/><actorNaam>{name}</actorNaam>
+  <functie>{functie}</functie><relatie>{relatie}</relatie></documentActor>"""
+DOSSIER = """<kamerstukdossier xmlns="http://www.tweedekamer.nl/xsd/tkData/v1-0"
+  xmlns:tk="http://www.tweedekamer.nl/xsd/tkData/v1-0"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" tk:bijgewerkt="2026-11-30T10:00:00Z"
+  tk:verwijderd="false"><nummer>36800</nummer><toevoeging xsi:nil="true"/></kamerstukdossier>"""
+
+
+def test_syncfeed_document_with_its_actors_and_dossier() -> None:
+    """The real letter's fields, with a (test-made) dossier and two signers: the first
+    ondertekenaar names the ministry, both sign, the id is the Kamerstuk's."""
+    entity, entry = _replayed_letter()
+    letter = entity.id
+    related = {
+        "actor:2": ACTOR.format(id="2", document=letter, name="B", functie="minister van Financiën",
+                                relatie="Mede ondertekenaar"),
+        "actor:1": ACTOR.format(id="1", document=letter, name="A",
+                                functie="minister van Binnenlandse Zaken en Koninkrijksrelaties",
+                                relatie="Eerste ondertekenaar"),
+        "dossier": DOSSIER,
+    }
+    record = parse_bytes(b"Tekst.", format="text", metadata=FeedRecord(
+        kind="syncfeed-document", content=entry, related=related))
+
+    assert record.ministry is not None and "bzk" == record.ministry.code
+    assert [("A", "minister van Binnenlandse Zaken en Koninkrijksrelaties"),
+            ("B", "minister van Financiën")] == [(s.name, s.role) for s in record.signatories]
+    volgnummer = entity.value("volgnummer")
+    assert (Dossier(number="36800"), volgnummer, f"kst-36800-{volgnummer}") == (
+        record.dossier, record.ondernummer, record.id)
+    assert (entity.value("onderwerp"), entity.value("documentNummer"),
+            entity.value("vergaderjaar"), "tk") == (
+        record.subject, record.document_number, record.vergaderjaar, record.chamber)
+    assert record.title is None  # titel is the dossier's title, not the letter's
+    assert [] == record.warnings
+    [tk] = [s for s in record.same_as if s.feed == "tweedekamer"]
+    assert (letter, f"http://127.0.0.1:1/SyncFeed/2.0/Entiteiten/{letter}") == (tk.id, tk.url)
+    assert record.urls.odata is None
+
+
+def test_syncfeed_document_without_actors_warns_and_names_no_ministry() -> None:
+    entity, entry = _replayed_letter()
+    record = parse_bytes(b"Tekst.", format="text", metadata=FeedRecord(
+        kind="syncfeed-document", content=entry))
+    assert (None, [], None) == (record.ministry, record.signatories, record.dossier)
+    assert any("no signer or ministry stated" in w for w in record.warnings)
+    assert f"tk-{entity.value('documentNummer')}" == record.id
