@@ -16,7 +16,12 @@ from yarl import URL
 from shared.errors import ConfigError
 from shared.webhook_urls import UnsafeURL, check_before_connect
 
-SOURCE_NAMES = ("officielebekendmakingen", "tweedekamer", "rijksoverheid")
+SOURCE_NAMES = ("officielebekendmakingen", "tweedekamer")
+# Sources upstream took away: naming one is a configuration error that says why.
+RETIRED_SOURCES = {
+    "rijksoverheid": "the rijksoverheid.nl open data API v1 answers 404 since 2 June 2026 and "
+                     "no current format of its successors is supported (docs/feeds.md)",
+}
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 
 
@@ -56,7 +61,6 @@ class Settings(BaseSettings):
     tk_api_url: str = "https://gegevensmagazijn.tweedekamer.nl"
     tk_syncfeed_version: str = Field(default="2.0", pattern=r"^[0-9]+(\.[0-9]+)*$", description=(
         "The Tweede Kamer SyncFeed API version in its path (/SyncFeed/<version>/Feed)."))
-    ro_api_url: str = "https://opendata.rijksoverheid.nl/v1"
     max_document_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     request_interval: float = Field(default=1.0, ge=0, description="Seconds between requests to one host.")
     request_timeout: float = Field(default=30.0, gt=0)
@@ -99,6 +103,10 @@ class Settings(BaseSettings):
     @field_validator("sources")
     @classmethod
     def _known_sources(cls, value: list[str]) -> list[str]:
+        retired = [f"{name!r} is retired: {RETIRED_SOURCES[name]}" for name in value
+                   if name in RETIRED_SOURCES]
+        if retired:
+            raise ValueError("; ".join(retired) + f"; known: {', '.join(SOURCE_NAMES)}")
         unknown = sorted(set(value) - set(SOURCE_NAMES))
         if unknown:
             raise ValueError(f"unknown source(s) {unknown}; known: {', '.join(SOURCE_NAMES)}")

@@ -33,6 +33,21 @@ def _serve(args: argparse.Namespace) -> int:
     return asyncio.run(serve(args.host, args.port))
 
 
+def replay_settings(server: FeedServer, url: str) -> str:
+    """What to set so that ``kamerstroom run`` sees the replayed letters, and why."""
+    day = server.earliest_day().isoformat()
+    return (f"feeds: serving on {url} (Ctrl-C to stop)\n"
+            "To follow the replay, run with:\n"
+            f"  KAMERSTROOM_OB_SRU_URL={server.sru_url}\n"
+            f"  KAMERSTROOM_TK_API_URL={server.tk_url}\n"
+            f"  KAMERSTROOM_START_DATE={day}\n"
+            f"The replayed records date from {day} on; live polling announces nothing changed "
+            "before its start date, which defaults to the day of the first run.\n"
+            "A data folder that ran before keeps its later start date: move it back with\n"
+            f"  kamerstroom feeds start-date --set {day} --yes\n"
+            "or start with an empty KAMERSTROOM_DATA_DIR.")
+
+
 async def serve(host: str, port: int, ready: asyncio.Event | None = None,
                 stop: asyncio.Event | None = None) -> int:
     """Serve until SIGINT/SIGTERM (or ``stop``); print the settings that point at it.
@@ -50,10 +65,7 @@ async def serve(host: str, port: int, ready: asyncio.Event | None = None,
         raise ConfigError(f"feeds: port {host}:{port} {why}; choose another with --port") from None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    print(f"feeds: serving on {url} (Ctrl-C to stop)\n"
-          f"  KAMERSTROOM_OB_SRU_URL={server.sru_url}\n"
-          f"  KAMERSTROOM_TK_API_URL={server.tk_url}\n"
-          f"  KAMERSTROOM_RO_API_URL={server.ro_url}", flush=True)
+    print(replay_settings(server, url), flush=True)
     if ready is not None:
         ready.set()
     try:

@@ -79,6 +79,7 @@ def render(path: Path, found: list[Inspection]) -> str:
         lines.append(f"  {item.id or '-'}  {item.decision}{why}")
         lines.extend(f"      {name}: {value}" for name, value in item.fields.items()
                      if value not in (None, "", [], {}))
-        lines.extend(f"      DRIFT {d.kind}: {d.detail}" + (f" <{d.url}>" if d.url else "")
+        lines.extend(f"      DRIFT {d.kind}: {d.detail}"
+                     + (f" <{d.url}>" if d.url and d.url not in d.detail else "")
                      for d in item.drift)
     return "\n".join(lines) + "\n"

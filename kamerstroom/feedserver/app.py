@@ -7,8 +7,6 @@ Routes (each answers like the official feed it stands for):
     /SyncFeed/2.0/Feed?category=C&skiptoken=N      Tweede Kamer SyncFeed (Atom), C one of
                                                    Document, DocumentActor, Kamerstukdossier
     /SyncFeed/2.0/Resources/{id}                   a Document's file (PDF or DOCX)
-    /v1/sources/rijksoverheid/documents            rijksoverheid.nl open data (JSON)
-    /v1/documents/{id}  and  /v1/documents/{id}/file.pdf
     /_faults                                       POST to inject faults, DELETE to clear
 
 Feed pages carry an ``ETag`` and answer ``If-None-Match`` with 304.
@@ -17,21 +15,18 @@ Feed pages carry an ``ETag`` and answer ``If-None-Match`` with 304.
 from __future__ import annotations
 
 import hashlib
-import json
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
 from kamerstroom.feedserver import faults as faults_module
-from kamerstroom.feedserver import rijksoverheid, sru, tweedekamer
+from kamerstroom.feedserver import sru, tweedekamer
 from kamerstroom.feedserver.faults import Faults
 
 RECORDINGS = Path(__file__).parent / "recordings"
 SRU_KEY = web.AppKey("sru_replay", sru.SruReplay)
 TK_KEY = web.AppKey("tk_data", tweedekamer.TkData)
-RO_KEY = web.AppKey("ro_documents", list[rijksoverheid.RoDocument])
-RO_DIR_KEY = web.AppKey("ro_folder", Path)
 FAULTS_KEY = web.AppKey("faults", Faults)
 SYNCFEED_VERSION = "2.0"  # the only version served; another answers 404 (as a moved API would)
 
@@ -43,16 +38,11 @@ def create_app(recordings: Path = RECORDINGS) -> web.Application:
     app[FAULTS_KEY] = faults
     app[SRU_KEY] = sru.SruReplay(sru.load(recordings / "officielebekendmakingen"))
     app[TK_KEY] = tweedekamer.load(recordings / "tweedekamer")
-    app[RO_DIR_KEY] = recordings / "rijksoverheid"
-    app[RO_KEY] = rijksoverheid.load(recordings / "rijksoverheid")
     routes = app.router
     routes.add_get("/sru", _sru)
     routes.add_get("/frbr/officielepublicaties/{tail:.*}", _sru_document)
     routes.add_get(f"/SyncFeed/{SYNCFEED_VERSION}/Feed", _syncfeed)
     routes.add_get(f"/SyncFeed/{SYNCFEED_VERSION}/Resources/{{id}}", _tk_resource)
-    routes.add_get("/v1/sources/rijksoverheid/documents", _ro_documents)
-    routes.add_get("/v1/documents/{id}", _ro_document)
-    routes.add_get("/v1/documents/{id}/file.pdf", _ro_file)
     routes.add_post("/_faults", _post_faults)
     routes.add_delete("/_faults", _clear_faults)
     return app
@@ -127,36 +117,6 @@ async def _tk_resource(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=content_type)
 
 
-def _json(request: web.Request, value: Any) -> web.Response:
-    return _page(request, json.dumps(value, ensure_ascii=False), "application/json")
-
-
-def _find_ro(request: web.Request) -> rijksoverheid.RoDocument:
-    wanted = request.match_info["id"]
-    for doc in request.app[RO_KEY]:
-        if doc.id == wanted:
-            return doc
-    raise web.HTTPNotFound(text=f"no document {wanted}")
-
-
-async def _ro_documents(request: web.Request) -> web.Response:
-    try:
-        offset = max(0, int(request.query.get("offset", "0")))
-        rows = max(1, min(200, int(request.query.get("rows", "200"))))
-    except ValueError:
-        return web.json_response({"error": "rows and offset must be numbers"}, status=400)
-    return _json(request, rijksoverheid.page(request.app[RO_KEY], _base_url(request), offset, rows))
-
-
-async def _ro_document(request: web.Request) -> web.Response:
-    return _json(request, _find_ro(request).detail(_base_url(request)))
-
-
-async def _ro_file(request: web.Request) -> web.Response:
-    body = rijksoverheid.pdf(_find_ro(request), request.app[RO_DIR_KEY])
-    return web.Response(body=body, content_type="application/pdf")
-
-
 async def _post_faults(request: web.Request) -> web.Response:
     return await faults_module.post_faults(request, request.app[FAULTS_KEY])
 
@@ -217,13 +177,17 @@ class FeedServer:
     def tk_url(self) -> str:
         return self.url
 
-    @property
-    def ro_url(self) -> str:
-        return f"{self.url}/v1"
+    def earliest_day(self) -> date:
+        """The earliest change date of any replayed record: a start date on or before it lets
+        live polling see every replayed letter."""
+        days = [date.fromisoformat(r.modified[:10]) for r in self._app[SRU_KEY].records
+                if r.modified]
+        days += [date.fromisoformat(e.bijgewerkt[:10]) for entities in self._app[TK_KEY].feeds.values()
+                 for e in entities if e.bijgewerkt]
+        return min(days)
 
     def expected_letters(self) -> dict[str, int]:
         """How many distinct letters each feed replays (what a full poll should queue)."""
         return {"officielebekendmakingen": len(self._app[SRU_KEY].letters()),
-                "tweedekamer": len(self._app[TK_KEY].letters),
-                "rijksoverheid": len(self._app[RO_KEY])}
+                "tweedekamer": len(self._app[TK_KEY].letters)}
 

@@ -6,7 +6,6 @@ from services.fetcher.http import HttpOptions
 from services.fetcher.service import FetcherService
 from services.fetcher.sources.base import Source
 from services.fetcher.sources.officielebekendmakingen import OfficieleBekendmakingen
-from services.fetcher.sources.rijksoverheid import Rijksoverheid
 from services.fetcher.sources.tweedekamer import TweedeKamer
 from services.fetcher.store import FetcherStore
 from shared.config import Settings
@@ -19,7 +18,6 @@ def build_sources(settings: Settings) -> list[Source]:
         "officielebekendmakingen": OfficieleBekendmakingen(settings.ob_sru_url),
         "tweedekamer": TweedeKamer(settings.tk_api_url, settings.db_path,
                                    version=settings.tk_syncfeed_version),
-        "rijksoverheid": Rijksoverheid(settings.ro_api_url),
     }
     return [available[name] for name in settings.sources]
 

@@ -19,11 +19,11 @@ def test_defaults_cover_every_source(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_comma_lists_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
     """Comma-separated variables become lists, ignoring spaces and empty items."""
-    monkeypatch.setenv("KAMERSTROOM_SOURCES", "tweedekamer, rijksoverheid,")
+    monkeypatch.setenv("KAMERSTROOM_SOURCES", "tweedekamer, officielebekendmakingen,")
     monkeypatch.setenv("KAMERSTROOM_WEBHOOK_URLS", "https://a.example/hook,https://b.example/x")
     monkeypatch.setenv("KAMERSTROOM_WEBHOOK_RETRY_SCHEDULE", "0,1.5,10")
     settings = load_settings()
-    assert ["tweedekamer", "rijksoverheid"] == settings.sources
+    assert ["tweedekamer", "officielebekendmakingen"] == settings.sources
     assert ["https://a.example/hook", "https://b.example/x"] == settings.webhook_urls
     assert [0.0, 1.5, 10.0] == settings.webhook_retry_schedule
 
@@ -34,6 +34,8 @@ def test_comma_lists_are_split(monkeypatch: pytest.MonkeyPatch) -> None:
         ("KAMERSTROOM_AMQP_URL", "amqp://guest:guest@localhost:notaport/", "KAMERSTROOM_AMQP_URL"),
         ("KAMERSTROOM_AMQP_URL", "http://localhost/", "expected amqp://"),
         ("KAMERSTROOM_SOURCES", "twitter", "unknown source"),
+        ("KAMERSTROOM_SOURCES", "tweedekamer,rijksoverheid", "'rijksoverheid' is retired: the "
+         "rijksoverheid.nl open data API v1 answers 404 since 2 June 2026"),
         ("KAMERSTROOM_HTTP_PORT", "99999", "KAMERSTROOM_HTTP_PORT"),
     ],
 )

@@ -139,7 +139,7 @@ async def harness(settings: Settings, namespace: str,
     """The feed server, a connected broker in a fresh namespace, settings pointing at both."""
     config = settings.model_copy(update={
         "namespace": namespace, "ob_sru_url": feed_server.sru_url,
-        "tk_api_url": feed_server.tk_url, "ro_api_url": feed_server.ro_url,
+        "tk_api_url": feed_server.tk_url,
         "max_document_bytes": FAST.max_bytes,
     })
     broker = RabbitMQBroker(config.amqp_url, Topology(namespace), connection_name="fetcher-test")

@@ -31,24 +31,25 @@ async def test_a_failing_feed_does_not_stop_the_others(harness: Harness) -> None
     queued = {m.routing_key for m in await harness.raw()}
 
     assert settled
-    assert {"officielebekendmakingen", "rijksoverheid"} == queued
+    assert {"officielebekendmakingen"} == queued
     assert 1 == states["tweedekamer"]["consecutive_failures"]
     assert "answered 500" in states["tweedekamer"]["last_error"]
     assert states["tweedekamer"]["last_success"] is None
-    assert (0, 3) == (states["rijksoverheid"]["consecutive_failures"],
-                      states["rijksoverheid"]["queued"])
+    assert (0, 1) == (states["officielebekendmakingen"]["consecutive_failures"],
+                      states["officielebekendmakingen"]["queued"])
     assert states["officielebekendmakingen"]["last_success"] is not None
     assert "2025-10-03" == states["officielebekendmakingen"]["checkpoint"]
 
 
 async def test_a_feed_recovers_on_the_next_poll(harness: Harness) -> None:
     """A source that failed once succeeds on its next poll and its failure count resets."""
-    harness.server.faults.add("/v1/", "500", times=FAST.attempts)  # all of the first poll
+    harness.server.faults.add("/sru", "500", times=FAST.attempts)  # all of the first poll
     service = harness.service(interval=0.1)
     await service.start()
     try:
-        recovered = await wait_for(lambda: service.states["rijksoverheid"].queued == 3, timeout=30)
-        state = detail(service)["rijksoverheid"]
+        recovered = await wait_for(
+            lambda: service.states["officielebekendmakingen"].queued == 1, timeout=30)
+        state = detail(service)["officielebekendmakingen"]
     finally:
         await service.stop()
 

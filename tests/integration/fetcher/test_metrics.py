@@ -14,37 +14,40 @@ def _sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def _rijksoverheid_only(harness: Harness) -> FetcherService:
-    """A fetcher polling only rijksoverheid, so the counts are exact."""
+SOURCE = "officielebekendmakingen"
+
+
+def _sru_only(harness: Harness) -> FetcherService:
+    """A fetcher polling only the SRU, so the counts are exact."""
     return FetcherService(harness.broker, FetcherStore(harness.settings.db_path),
-                          [harness.source("rijksoverheid")], interval=3600.0, http=FAST,
+                          [harness.source(SOURCE)], interval=3600.0, http=FAST,
                           start_date=harness.settings.start_date)
 
 
 async def test_a_poll_is_counted_with_its_documents(harness: Harness) -> None:
-    """One successful poll of rijksoverheid adds one ok poll, its letters and a fresh timestamp."""
-    polls = _sample("kamerstroom_polls_total", source="rijksoverheid", outcome="ok")
-    fetched = _sample("kamerstroom_documents_fetched_total", source="rijksoverheid")
-    service = _rijksoverheid_only(harness)
+    """One successful poll of the SRU adds one ok poll, its one letter and a fresh timestamp."""
+    polls = _sample("kamerstroom_polls_total", source=SOURCE, outcome="ok")
+    fetched = _sample("kamerstroom_documents_fetched_total", source=SOURCE)
+    service = _sru_only(harness)
     await service.start()
     try:
-        assert await wait_for(lambda: service.states["rijksoverheid"].last_success is not None, 20)
+        assert await wait_for(lambda: service.states[SOURCE].last_success is not None, 20)
     finally:
         await service.stop()
-    assert polls + 1 == _sample("kamerstroom_polls_total", source="rijksoverheid", outcome="ok")
-    assert fetched + 3 == _sample("kamerstroom_documents_fetched_total", source="rijksoverheid")
-    assert 0 < _sample("kamerstroom_last_successful_poll_timestamp_seconds", source="rijksoverheid")
+    assert polls + 1 == _sample("kamerstroom_polls_total", source=SOURCE, outcome="ok")
+    assert fetched + 1 == _sample("kamerstroom_documents_fetched_total", source=SOURCE)
+    assert 0 < _sample("kamerstroom_last_successful_poll_timestamp_seconds", source=SOURCE)
 
 
 async def test_a_failing_poll_is_counted_as_an_error(harness: Harness) -> None:
     """A feed answering 500 every time adds an error poll of kind RetryLater, not an ok one."""
-    harness.server.faults.add("/v1/", "500", times=None)
-    errors = _sample("kamerstroom_poll_errors_total", source="rijksoverheid", kind="RetryLater")
-    service = _rijksoverheid_only(harness)
+    harness.server.faults.add("/sru", "500", times=None)
+    errors = _sample("kamerstroom_poll_errors_total", source=SOURCE, kind="RetryLater")
+    service = _sru_only(harness)
     await service.start()
     try:
-        assert await wait_for(lambda: service.states["rijksoverheid"].consecutive_failures > 0, 30)
+        assert await wait_for(lambda: service.states[SOURCE].consecutive_failures > 0, 30)
     finally:
         await service.stop()
-    assert errors + 1 <= _sample("kamerstroom_poll_errors_total", source="rijksoverheid",
+    assert errors + 1 <= _sample("kamerstroom_poll_errors_total", source=SOURCE,
                                  kind="RetryLater")

@@ -14,7 +14,7 @@ from shared.errors import RetryLater, Unprocessable
 from shared.version import USER_AGENT
 from tests.integration.fetcher.conftest import FAST
 
-PATH = "/v1/sources/rijksoverheid/documents"
+PATH = "/sru"
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
@@ -57,20 +56,6 @@ async def test_syncfeed_first_run_starts_at_the_start_date(harness: Harness) -> 
     assert set(tally.skipped) <= {"before-start-date"}
     assert len(expected) == len(fetched)  # one file per new letter
     assert "/SyncFeed/2.0/Feed?category=Document&skiptoken=0" not in walked
-
-
-async def test_rijksoverheid_first_run_stops_at_the_first_document_before_the_start_date(
-        harness: Harness) -> None:
-    """Newest first, the walk ends at the first older document: only the 2023 letter is fetched."""
-    service = harness.service(start_date=date(2023, 1, 1))
-    await harness.poll("rijksoverheid", service)
-    await service.stop()
-    queued = [m.json() for m in await harness.raw()]
-    details = [r for r in harness.server.faults.requests if r.startswith("/v1/documents/")]
-
-    assert ["2023-02-03T10:00:00"] == [
-        json.loads(d["metadata"]["related"]["list-item"])["available"] for d in queued]
-    assert 2 == len(details)  # the one document's record and its PDF
 
 
 async def test_without_a_setting_the_first_run_stores_today_and_queues_no_history(

@@ -1,16 +1,14 @@
-"""Reading feed pages: SRU responses, SyncFeed entries and rijksoverheid lists, without I/O."""
+"""Reading SyncFeed pages without I/O."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from services.fetcher.sources.rijksoverheid import parse_list
 from services.fetcher.sources.syncfeed import normalise_timestamp
 from services.fetcher.sources.syncfeed import parse_page as parse_syncfeed
-from shared.errors import FeedDrift, Unprocessable
+from shared.errors import FeedDrift
 
 REAL = Path(__file__).parents[2] / "fixtures" / "real"
 TK = "http://www.tweedekamer.nl/xsd/tkData/v1-0"
@@ -64,23 +62,6 @@ def test_naive_and_offset_timestamps_normalise_to_the_same_utc_instant() -> None
     """A naive ``bijgewerkt`` is Dutch local time, equal to the same time with its offset."""
     assert normalise_timestamp("2025-09-29T10:24:57.08") == \
         normalise_timestamp("2025-09-29T10:24:57.08+02:00") == "2025-09-29T08:24:57.080000+00:00"
-
-
-def test_rijksoverheid_list_that_is_not_a_list_is_unprocessable() -> None:
-    """A JSON object without documents, or not JSON at all, is reported with a reason."""
-    reasons = []
-    for body in (b'{"error": "x"}', b"<html>"):
-        with pytest.raises(Unprocessable) as caught:
-            parse_list(body)
-        reasons.append(caught.value.reason)
-    assert ["unexpected-response", "malformed-json"] == reasons
-
-
-def test_rijksoverheid_list_entries_keep_id_date_and_version() -> None:
-    """Each entry gives id, availability date and last-modified version."""
-    [item] = parse_list(b'[{"id": "d1", "available": "2023-02-03T10:00:00", '
-                        b'"lastmodified": "2023-02-04T09:00:00", "dataurl": "http://x/d1"}]')
-    assert ("d1", date(2023, 2, 3), "2023-02-04T09:00:00") == (item.id, item.day, item.version)
 
 
 A, B, C = ("00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b",

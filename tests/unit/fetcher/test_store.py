@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from services.fetcher.main import build_sources
 from services.fetcher.store import FetcherStore, Seen
+from shared.config import load_settings
 
 
 @pytest.fixture
@@ -63,3 +65,20 @@ def test_state_survives_reopening(tmp_path: Path) -> None:
             second.seen("officielebekendmakingen", "kst-1"))
     finally:
         second.close()
+
+
+def test_state_of_the_retired_rijksoverheid_source_survives_an_upgrade(tmp_path: Path) -> None:
+    """A data folder from before the rijksoverheid source was retired opens with today's
+    sources and schema; its seen rows and checkpoints stay as they were."""
+    old = FetcherStore(tmp_path / "kamerstroom.sqlite3")
+    old.record("rijksoverheid", "7a8b9c", "sha256:aa", "2025-06-01T10:00:00",
+               ("rijksoverheid", '{"id": "7a8b9c", "available": "2025-06-01"}'))
+    old.set_checkpoint("start-date:rijksoverheid", "2025-01-01")
+    old.close()
+
+    settings = load_settings(data_dir=tmp_path)
+    assert ["officielebekendmakingen", "tweedekamer"] == [s.name for s in build_sources(settings)]
+    store = FetcherStore(settings.db_path)
+    assert Seen("sha256:aa", "2025-06-01T10:00:00") == store.seen("rijksoverheid", "7a8b9c")
+    assert "2025-01-01" == store.checkpoint("start-date:rijksoverheid")
+    assert '{"id": "7a8b9c", "available": "2025-06-01"}' == store.checkpoint("rijksoverheid")
