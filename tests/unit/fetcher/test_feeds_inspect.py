@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ KEYS = {"id", "decision", "reason", "fields", "drift"}
 DECISIONS = {"letter", "skipped", "undecided", "unreadable"}
 
 
-def inspect(capsys: pytest.CaptureFixture[str], source: str, *files: Path) -> tuple[int, list]:
+def inspect(capsys: pytest.CaptureFixture[str], source: str, *files: Path) -> tuple[int, list[Any]]:
     status = main(["feeds", "inspect", "--source", source, "--json", *map(str, files)])
     return status, json.loads(capsys.readouterr().out)
 
