@@ -44,3 +44,16 @@ async def test_quick_freshness_times_letters_from_reveal_to_webhook(tmp_path, am
     assert ("s", "max_value", 5.0) == (p99["unit"], p99["target_kind"], p99["target"])
     assert isinstance(p99["figure"], float), p99["note"]
     assert 0 < rows["freshness/p50"]["figure"] <= p99["figure"]
+
+
+async def test_quick_drift_times_a_changed_format_until_readiness_shows_it(
+        tmp_path, amqp_url, monkeypatch):
+    """The drift scenario switches each replayed feed to a changed format and reports the
+    slowest detection in seconds, held to the poll interval plus two seconds."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["drift"], quick=True, out=tmp_path, echo=lambda line: None)
+    [row] = json.loads((tmp_path / "latest.json").read_text())
+    assert ("drift/detection", "s", "max_value", 5.0) == (
+        row["scenario"], row["unit"], row["target_kind"], row["target"])
+    assert isinstance(row["figure"], float), row["note"]
+    assert "2 changes (1 per feed)" in row["note"]
