@@ -31,19 +31,27 @@ WAIT_SECONDS = 120.0
 QUIET_SECONDS = 3.0
 
 
-def describe(channel: str, item: Received) -> str:
-    """One line for an event as ``channel`` received it."""
+def describe(channel: str, item: Received, constructed: dict[str, str] | None = None) -> str:
+    """One line for an event as ``channel`` received it; an event built from a constructed
+    replay item (``constructed``: upstream id -> what) says so at the end of the line."""
     event = item.body
     data = event.get("data") or {}
     key = f" [{item.routing_key}]" if item.routing_key else ""
     title = (data.get("title") or data.get("subject") or "")[:70]
-    return f"{channel:<8} <- {event.get('type', '?').rsplit('.', 1)[-1]} {event.get('subject')}{key} {title}"
+    known = constructed or {}
+    marks = sorted({known[uid] for s in data.get("sources") or []
+                    if (uid := str(s.get("upstream_id"))) in known})
+    note = f"  (CONSTRUCTED: {', '.join(marks)})" if marks else ""
+    return (f"{channel:<8} <- {event.get('type', '?').rsplit('.', 1)[-1]} {event.get('subject')}{key} "
+            f"{title}{note}")
 
 
 async def run_demo(base: Settings) -> int:
     """Run the demo; returns the exit status."""
     namespace = f"{base.namespace}-demo-{uuid.uuid4().hex[:8]}"
-    feeds, webhook = FeedServer(), WebhookReceiver(on_event=lambda r: print(describe("webhook", r)))
+    feeds = FeedServer()
+    constructed = feeds.constructed()
+    webhook = WebhookReceiver(on_event=lambda r: print(describe("webhook", r, constructed)))
     await feeds.start()
     await webhook.start()
     with tempfile.TemporaryDirectory(prefix="kamerstroom-demo-") as data_dir:
@@ -59,13 +67,14 @@ async def run_demo(base: Settings) -> int:
             "start_date": feeds.earliest_day(),
         })
         try:
-            return await _pipeline(settings, webhook)
+            return await _pipeline(settings, webhook, constructed)
         finally:
             await webhook.stop()
             await feeds.stop()
 
 
-async def _pipeline(settings: Settings, webhook: WebhookReceiver) -> int:
+async def _pipeline(settings: Settings, webhook: WebhookReceiver,
+                    constructed: dict[str, str]) -> int:
     topology = Topology(settings.namespace)
     probe = RabbitMQBroker(settings.amqp_url, topology)
     try:
@@ -76,7 +85,7 @@ async def _pipeline(settings: Settings, webhook: WebhookReceiver) -> int:
         return 1
     await probe.close()
     subscriber = QueueSubscriber(settings.amqp_url, topology.events,
-                                 on_event=lambda r: print(describe("queue", r)))
+                                 on_event=lambda r: print(describe("queue", r, constructed)))
     await subscriber.start()
     runtime = Runtime.create(settings, SERVICES)
     try:

@@ -177,6 +177,14 @@ class FeedServer:
     def tk_url(self) -> str:
         return self.url
 
+    def constructed(self) -> dict[str, str]:
+        """Upstream ids whose served document is constructed, with what is constructed: the
+        demo marks their events so that no constructed value passes for a recorded one."""
+        marks = {i: "constructed document" for i in sru.SUBSTITUTES}
+        marks.update({r.identifier: "constructed SRU record" for r in self._app[SRU_KEY].records
+                      if "CONSTRUCTED record" in r.xml})
+        return marks
+
     def earliest_day(self) -> date:
         """The earliest change date of any replayed record: a start date on or before it lets
         live polling see every replayed letter."""
