@@ -3,6 +3,8 @@ a crash or "nothing new"."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from services.fetcher.sources.sru_page import parse_page as parse_sru
@@ -44,7 +46,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "parse"), CASES, ids=[c[0] for c in CASES])
-def test_a_hostile_page_is_refused_quickly_with_a_reason(name: str, parse) -> None:  # type: ignore[no-untyped-def]
+def test_a_hostile_page_is_refused_with_a_reason(name: str, parse: Callable[[], object]) -> None:
     """Refused as drift (the poll fails, is counted and retried, the checkpoint holds) with a
     one-line reason; an entity bomb is refused by the parser's amplification limit, never
     expanded."""
