@@ -70,10 +70,17 @@ async def subscribe(amqp_url: str, exchange: str, bindings: tuple[str, ...], *, 
 
 
 def describe(item: Received) -> str:
-    """``<routing key>  <subject>  v<version>  <title>  [changed: ...]``."""
+    """``<routing key>  <subject>  v<version>  <date>  <ministry>  <title>  [changed: ...]``.
+
+    The title falls back to the subject (PDF and DOCX letters often have no title, only a
+    Betreft); an unknown date or ministry shows as ``-``.
+    """
     body: dict[str, Any] = item.body
     data = body.get("data") or {}
-    line = f"{item.routing_key}  {body.get('subject')}  v{data.get('version')}  {data.get('title') or ''}"
+    ministry = (data.get("ministry") or {}).get("code") or "-"
+    heading = data.get("title") or data.get("subject") or "(no title or subject)"
+    line = (f"{item.routing_key}  {body.get('subject')}  v{data.get('version')}  "
+            f"{data.get('document_date') or '-'}  {ministry}  {heading}")
     if body.get("changedfields"):
         line += f"  [changed: {body['changedfields'].replace(',', ', ')}]"
     return line
