@@ -91,36 +91,48 @@ async def list_dead(url: str, topology: Topology, limit: int) -> list[DeadLetter
                 await message.nack(requeue=True)
 
 
-async def requeue_dead(url: str, topology: Topology, ids: set[str] | None) -> list[DeadLetter]:
-    """Give the dead letters with ``ids`` (``None``: all) another chance; return those moved.
+@dataclass(frozen=True)
+class Outcome:
+    """What ``requeue`` did with one dead letter: ``None`` problem means it went back."""
 
-    One pass over the messages present when it starts (bounded); a message whose origin
-    queue is unknown or gone stays where it is.
+    letter: DeadLetter
+    problem: str | None = None
+
+
+async def requeue_dead(url: str, topology: Topology, ids: set[str] | None) -> list[Outcome]:
+    """Give the dead letters with ``ids`` (``None``: all) another chance; one outcome each.
+
+    One pass over the messages present when it starts (bounded). A letter goes back to its
+    origin queue (a service's work queue, or the fetcher's refetch queue); one whose origin
+    is unknown or gone stays in ``<ns>.dead`` and its outcome says why.
     """
     async with await _connect(url) as connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         queue = await _dead_queue(channel, topology)
         present = queue.declaration_result.message_count or 0
         taken = await _take(queue, present)
-        moved: list[DeadLetter] = []
+        outcomes: list[Outcome] = []
         try:
             for message in taken:
                 letter = describe(message)
-                if (ids is None or letter.id in ids) and await _republish(channel, message, letter):
+                if ids is not None and letter.id not in ids:
+                    continue
+                problem = await _republish(channel, message, letter)
+                if problem is None:
                     await message.ack()
-                    moved.append(letter)
+                outcomes.append(Outcome(letter, problem))
         finally:
             for message in taken:
                 if not message.processed:
                     await message.nack(requeue=True)
-        return moved
+        return outcomes
 
 
 async def _republish(channel: AbstractChannel, message: AbstractIncomingMessage,
-                     letter: DeadLetter) -> bool:
-    """Publish a copy to its origin queue and wait for the confirm; ``False`` if refused."""
+                     letter: DeadLetter) -> str | None:
+    """Publish a copy to its origin queue and wait for the confirm; the problem, if refused."""
     if not letter.origin_queue:
-        return False
+        return "it names no origin queue"
     headers = {k: v for k, v in letter.headers.items() if k not in _DEATH_HEADERS}
     headers[REQUEUED_HEADER] = int(letter.headers.get(REQUEUED_HEADER) or 0) + 1
     copy = aio_pika.Message(body=message.body, headers=headers, message_id=message.message_id,
@@ -130,8 +142,8 @@ async def _republish(channel: AbstractChannel, message: AbstractIncomingMessage,
         await channel.default_exchange.publish(copy, routing_key=letter.origin_queue,
                                                mandatory=True)
     except aio_pika.exceptions.DeliveryError:
-        return False  # unroutable: the origin queue does not exist (any more)
-    return True
+        return f"its origin queue {letter.origin_queue} does not exist (any more)"
+    return None
 
 
 async def _dead_queue(channel: AbstractChannel, topology: Topology) -> AbstractQueue:
@@ -216,10 +228,17 @@ def _list(args: argparse.Namespace, settings: Settings | None = None) -> int:
 def _requeue(args: argparse.Namespace, settings: Settings | None = None) -> int:
     settings = settings or load_settings()
     ids = None if args.all else set(args.ids)
-    moved = asyncio.run(requeue_dead(settings.amqp_url, Topology(settings.namespace), ids))
-    for letter in moved:
-        print(f"requeued {letter.id} -> {letter.origin_queue}")
-    missing = sorted((ids or set()) - {m.id for m in moved})
+    outcomes = asyncio.run(requeue_dead(settings.amqp_url, Topology(settings.namespace), ids))
+    for outcome in outcomes:
+        if outcome.problem is None:
+            print(f"requeued {outcome.letter.id} -> {outcome.letter.origin_queue}")
+        else:
+            print(f"not requeued: {outcome.letter.id}: {outcome.problem}; it stays in the "
+                  "dead-letter queue", file=sys.stderr)
+    missing = sorted((ids or set()) - {o.letter.id for o in outcomes})
     for wanted in missing:
-        print(f"not requeued: {wanted} (not found, or its origin queue is gone)", file=sys.stderr)
-    return 1 if missing else 0
+        print(f"not requeued: {wanted}: no such dead letter", file=sys.stderr)
+    failed = sum(1 for o in outcomes if o.problem is not None) + len(missing)
+    moved = len(outcomes) - sum(1 for o in outcomes if o.problem is not None)
+    print(f"{moved} requeued, {failed} not", file=sys.stderr)
+    return 1 if failed else 0

@@ -15,7 +15,13 @@ import structlog
 from services.fetcher.sources.base import Failed, Found, Item, Progress, Skipped
 from services.fetcher.store import DEAD_PREFIX, SKIPPED_PREFIX, WITHDRAWN, FetcherStore
 from shared.messaging import Broker, OutgoingMessage
-from shared.messaging.topology import ERROR_HEADER, ORIGIN_QUEUE_HEADER, REASON_HEADER
+from shared.messaging.topology import (
+    ERROR_HEADER,
+    FEED_HEADER,
+    ORIGIN_QUEUE_HEADER,
+    REASON_HEADER,
+    UPSTREAM_ID_HEADER,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +55,10 @@ class Queuer:
     """Publishes the items of one source under one checkpoint key."""
 
     def __init__(self, broker: Broker, store: FetcherStore, source: str,
-                 checkpoint_key: str, tally: Tally | None = None) -> None:
+                 checkpoint_key: str, tally: Tally | None = None, *, redo: bool = False) -> None:
+        """``redo``: items of a document sent back from the dead-letter queue, so a failure
+        is dead-lettered again even when the same failure was recorded before."""
+        self._redo = redo
         self._broker = broker
         self._store = store
         self._source = source
@@ -91,8 +100,8 @@ class Queuer:
             await self._broker.publish(self._broker.topology.raw, OutgoingMessage(
                 body=document.model_dump_json().encode(), routing_key=self._source,
                 message_id=f"{self._source}:{document.upstream_id}:{digest[-16:]}",
-                headers={"x-kamerstroom-feed": self._source,
-                         "x-kamerstroom-upstream-id": document.upstream_id,
+                headers={FEED_HEADER: self._source,
+                         UPSTREAM_ID_HEADER: document.upstream_id,
                          "x-kamerstroom-replay": document.replay},
             ))
             self.tally.queued += 1
@@ -103,14 +112,17 @@ class Queuer:
 
     async def _failed(self, item: Failed) -> None:
         marker = DEAD_PREFIX + item.reason
-        if not self._store.is_queued(self._source, item.upstream_id, marker):
-            await self._broker.publish(self._broker.topology.dlx, OutgoingMessage(
-                body=item.record.encode(), routing_key=self._source,
+        if self._redo or not self._store.is_queued(self._source, item.upstream_id, marker):
+            # Its origin is the fetcher's refetch queue: `dead requeue` sends it back there,
+            # and the fetcher fetches the document again from this feed record.
+            topology = self._broker.topology
+            await self._broker.publish(topology.dlx, OutgoingMessage(
+                body=item.record.encode(), routing_key=topology.refetch_queue,
                 message_id=f"{self._source}:{item.upstream_id}:{item.reason}",
                 content_type="text/plain",
                 headers={ERROR_HEADER: item.detail[:1000], REASON_HEADER: item.reason,
-                         ORIGIN_QUEUE_HEADER: self._source,
-                         "x-kamerstroom-upstream-id": item.upstream_id,
+                         ORIGIN_QUEUE_HEADER: topology.refetch_queue, FEED_HEADER: self._source,
+                         UPSTREAM_ID_HEADER: item.upstream_id,
                          "x-kamerstroom-url": item.url or ""},
             ))
             self.tally.dead_lettered += 1

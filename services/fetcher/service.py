@@ -18,9 +18,10 @@ from services.fetcher.sources.base import Drift, PollContext, Source, Window
 from services.fetcher.start import dutch_today, resolve_start_date
 from services.fetcher.store import FetcherStore
 from shared import metrics
-from shared.errors import FeedDrift, RetryLater, Unprocessable
+from shared.errors import FeedDrift, RetryLater, ShuttingDown, Unprocessable
 from shared.http import Check
-from shared.messaging import Broker
+from shared.messaging import Broker, Delivery
+from shared.messaging.topology import FEED_HEADER, UPSTREAM_ID_HEADER
 
 log = structlog.get_logger(__name__)
 MAX_BACKOFF = 900.0  # seconds: a failing feed is still tried every quarter of an hour
@@ -88,22 +89,47 @@ class FetcherService:
         self._handling = {s.name: asyncio.Lock() for s in sources}
         self._tasks: list[asyncio.Task[None]] = []
         self._session: aiohttp.ClientSession | None = None
+        self._client: PoliteClient | None = None
         self._stopping = asyncio.Event()
 
     async def start(self) -> None:
         self._session = PoliteClient.session()
         client = PoliteClient(self._session, self._http)
+        self._client = client
         for source in self._sources:
             metrics.register_source(source.name)
             self._tasks.append(asyncio.create_task(self._loop(source, client), name=source.name))
+        await self._broker.consume(self._broker.topology.refetch_queue, self.refetch, prefetch=1)
+
+    async def refetch(self, delivery: Delivery) -> None:
+        """A dead letter of this fetcher sent back (``dead requeue``): fetch its document again
+        from the feed record it carries and handle the result as a poll would (queued, or
+        dead-lettered again with the new reason). ``Unprocessable`` for a record of no
+        source of this fetcher; ``ShuttingDown`` after ``begin_shutdown``."""
+        if self._stopping.is_set() or self._client is None:
+            raise ShuttingDown("the fetcher is shutting down")
+        name = str(delivery.headers.get(FEED_HEADER) or "")
+        source = next((s for s in self._sources if s.name == name), None)
+        if source is None:
+            raise Unprocessable("unknown-source", f"no source {name!r} in this fetcher "
+                                f"(KAMERSTROOM_SOURCES: {', '.join(s.name for s in self._sources)})")
+        items = await source.refetch(self._client, delivery.body.decode("utf-8", "replace"))
+        queuer = Queuer(self._broker, self._store, name, checkpoint_key(name, None), redo=True)
+        async with self._handling.setdefault(name, asyncio.Lock()):
+            for item in items:
+                await queuer.handle(item)
+        log.info("refetched", source=name, upstream_id=delivery.headers.get(UPSTREAM_ID_HEADER),
+                 queued=queuer.tally.queued, dead_lettered=queuer.tally.dead_lettered)
 
     def begin_shutdown(self) -> None:
         """Start no new poll and hand no further item of a poll in progress to the queue."""
         self._stopping.set()
 
     async def stop(self) -> None:
-        """Stop polling: each source finishes the item in hand, then its poll is cancelled."""
+        """Stop polling and refetching: each source finishes the item in hand, then its poll
+        is cancelled."""
         self._stopping.set()
+        await self._broker.cancel_consumers()  # the refetch consumer; its handler finishes
         for source, task in zip(self._sources, self._tasks, strict=False):
             async with self._handling[source.name]:
                 task.cancel()

@@ -5,6 +5,11 @@
     <ns>.events      publisher -> subscribers  (topic; kamerbrief.<kind>.<ministry-code>)
     <ns>.dlx         dead letters              (topic; routing key: the queue that gave up)
     <ns>.webhooks    webhook deliveries        (topic; ``deliver`` or ``retry.<seconds>``)
+    <ns>.fetch       documents to fetch again  (topic; routing key: <feed>)
+
+Quorum queue ``<ns>.refetch`` (bound to ``<ns>.fetch``) is the fetcher's: a document the
+fetcher dead-lettered (missing, too large, not XML) names it as its origin, so ``kamerstroom
+dead requeue`` sends it there and the fetcher fetches it again from its feed record.
 
 Quorum queues ``<ns>.parser`` and ``<ns>.publisher`` dead-letter into ``<ns>.dlx``;
 ``<ns>.dead`` holds everything that ends there.
@@ -27,6 +32,8 @@ ERROR_HEADER = "x-kamerstroom-error"
 REASON_HEADER = "x-kamerstroom-reason"
 ORIGIN_QUEUE_HEADER = "x-kamerstroom-queue"
 CORRELATION_HEADER = "x-kamerstroom-correlation-id"
+FEED_HEADER = "x-kamerstroom-feed"
+UPSTREAM_ID_HEADER = "x-kamerstroom-upstream-id"
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,22 @@ class Topology:
         return f"retry.{seconds_label(seconds)}"
 
     @property
+    def fetch(self) -> str:
+        return f"{self.namespace}.fetch"
+
+    @property
+    def refetch_queue(self) -> str:
+        return f"{self.namespace}.refetch"
+
+    @property
     def exchanges(self) -> tuple[str, ...]:
-        return (self.raw, self.normalised, self.events, self.dlx, self.webhooks)
+        return (self.raw, self.normalised, self.events, self.dlx, self.webhooks, self.fetch)
 
     @property
     def work_queues(self) -> tuple[str, ...]:
         """Queues that dead-letter into ``dlx`` (consumed by our own services)."""
-        return (self.parser_queue, self.publisher_queue, self.deliveries_queue)
+        return (self.parser_queue, self.publisher_queue, self.deliveries_queue,
+                self.refetch_queue)
 
     @property
     def bindings(self) -> tuple[Binding, ...]:
@@ -119,4 +135,5 @@ class Topology:
             Binding(self.publisher_queue, self.normalised, "#"),
             Binding(self.dead_queue, self.dlx, "#"),
             Binding(self.deliveries_queue, self.webhooks, DELIVER_ROUTING_KEY),
+            Binding(self.refetch_queue, self.fetch, "#"),
         )

@@ -166,3 +166,9 @@ class Source(Protocol):
     def poll(self, client: PoliteClient, context: PollContext) -> AsyncIterator[Item]: ...
 
     def inspect(self, body: bytes, url: str) -> list[Inspection]: ...
+
+    async def refetch(self, client: PoliteClient, record: str) -> list[Item]:
+        """Fetch again the document of ``record``, the feed record a ``Failed`` item carried
+        (a dead letter sent back with ``kamerstroom dead requeue``). Returns its items, none
+        with a checkpoint; raises ``Unprocessable`` if ``record`` is not a record of this feed."""
+        ...

@@ -54,6 +54,7 @@ from services.fetcher.sources.sru_page import (
     SruPage,
     SruRecord,
     parse_page,
+    read_record,
 )
 from services.fetcher.xml import SAFE_PARSER
 from shared.errors import FeedDrift, RetryLater, Unprocessable
@@ -143,6 +144,18 @@ class OfficieleBekendmakingen:
                 yield Progress(AFTER + after, done=done, total=total)
         if watermark is not None and context.window is None:
             yield Progress(watermark)
+
+    async def refetch(self, client: PoliteClient, record: str) -> list[Item]:
+        """The document of a dead-lettered SRU record, fetched again (see ``Source``)."""
+        try:
+            element = etree.fromstring(record.encode(), SAFE_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise Unprocessable("not-a-record", f"not an SRU record: {exc}") from None
+        read = read_record(element, "dead letter")
+        if read.record is None:
+            raise Unprocessable("not-a-record", "; ".join(d.detail for d in read.drift)
+                                or "not an SRU record")
+        return await self._document(client, read.record, None, None)
 
     async def _handle(self, client: PoliteClient, record: SruRecord,
                       context: PollContext) -> list[Item]:

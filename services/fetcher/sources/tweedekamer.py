@@ -280,6 +280,20 @@ class TweedeKamer:
         run.handled.add(entity.id)
         return await self._letter(client, entry, entity, context, checkpoint)
 
+    async def refetch(self, client: PoliteClient, record: str) -> list[Item]:
+        """The file of a dead-lettered letter's Atom entry, fetched again (see ``Source``),
+        with the actors and dossier the store holds now."""
+        try:
+            entry = read_entry(parse_xml(record.encode(), self.feed_url), self.feed_url, "document")
+        except FeedDrift as exc:
+            raise Unprocessable("not-an-entry", exc.detail) from None
+        if entry.entity is None or entry.entity.id is None or not entry.usable:
+            raise Unprocessable("not-an-entry", "not a SyncFeed Document entry")
+        context = PollContext(checkpoint=None, seen=lambda _: None)
+        item = await self._letter(client, entry, entry.entity, context, None)
+        self._after(item)
+        return [item]
+
     async def _follow_up(self, client: PoliteClient, context: PollContext,
                          run: _Run) -> AsyncIterator[Item]:
         """Pending letters, and queued letters whose actors or dossier changed in this poll."""

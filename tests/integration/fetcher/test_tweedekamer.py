@@ -233,9 +233,9 @@ async def test_oversize_enclosure_is_dead_lettered_and_the_others_are_queued(har
     dead = await harness.dead()
 
     assert (len(harness.server.tweedekamer.letters) - 1, 1) == (tally.queued, tally.dead_lettered)
-    assert [("too-large", SOURCE, letter)] == [
+    assert [("too-large", harness.broker.topology.refetch_queue, SOURCE, letter)] == [
         (d.headers["x-kamerstroom-reason"], d.headers["x-kamerstroom-queue"],
-         d.headers["x-kamerstroom-upstream-id"]) for d in dead]
+         d.headers["x-kamerstroom-feed"], d.headers["x-kamerstroom-upstream-id"]) for d in dead]
 
 
 async def test_truncated_enclosure_is_retried_then_dead_lettered(harness: Harness) -> None:

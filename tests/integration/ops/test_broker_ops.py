@@ -89,7 +89,8 @@ async def test_queue_depths_count_waiting_messages(broker: RabbitMQBroker) -> No
         await broker.publish(broker.topology.raw, _message(i))
     depths = await broker.queue_depths()
     assert {broker.topology.parser_queue: 4, broker.topology.publisher_queue: 0,
-            broker.topology.dead_queue: 0, broker.topology.deliveries_queue: 0} == depths
+            broker.topology.dead_queue: 0, broker.topology.deliveries_queue: 0,
+            broker.topology.refetch_queue: 0} == depths
 
 
 async def test_queue_depths_include_declared_retry_queues(broker: RabbitMQBroker) -> None:

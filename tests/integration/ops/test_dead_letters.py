@@ -83,7 +83,7 @@ async def test_requeue_moves_the_letter_back_to_its_queue(broker: RabbitMQBroker
     await wait_for(lambda: len(back) == 1, timeout=10)
     remaining = await list_dead(amqp_url, broker.topology, limit=10)
 
-    assert ["m-1"] == [m.id for m in moved]
+    assert [("m-1", None)] == [(o.letter.id, o.problem) for o in moved]
     assert [b"poison"] == [d.body for d in back]
     assert 1 == back[0].headers[REQUEUED_HEADER]
     assert REASON_HEADER not in back[0].headers

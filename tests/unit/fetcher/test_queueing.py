@@ -73,7 +73,8 @@ async def test_checkpoint_stays_when_the_broker_does_not_confirm(broker: MemoryB
 
 async def test_failure_is_dead_lettered_once_with_reason_headers(broker: MemoryBroker,
                                                                  queuer: Queuer, store: FetcherStore) -> None:
-    """A failed document goes to ``<ns>.dlx`` with error, reason and source headers, once."""
+    """A failed document goes to ``<ns>.dlx`` once, with error and reason, its feed, and the
+    fetcher's refetch queue as the origin it can be sent back to."""
     failure = Failed("doc-9", "too-large", "file.pdf is 30 MiB", url="http://x/file.pdf",
                      version="v1", record="{}", checkpoint="9")
     await queuer.handle(failure)
@@ -81,8 +82,19 @@ async def test_failure_is_dead_lettered_once_with_reason_headers(broker: MemoryB
     [(exchange, message)] = broker.published
     assert "kamerstroom.dlx" == exchange
     assert {"x-kamerstroom-error": "file.pdf is 30 MiB", "x-kamerstroom-reason": "too-large",
-            "x-kamerstroom-queue": "rijksoverheid"}.items() <= dict(message.headers).items()
+            "x-kamerstroom-queue": "kamerstroom.refetch", "x-kamerstroom-feed": "rijksoverheid",
+            "x-kamerstroom-upstream-id": "doc-9"}.items() <= dict(message.headers).items()
     assert "9" == store.checkpoint("rijksoverheid")
+
+
+async def test_a_document_sent_back_that_fails_again_is_dead_lettered_again(
+        broker: MemoryBroker, store: FetcherStore) -> None:
+    """With ``redo`` (a requeued dead letter) the same failure is dead-lettered once more: it
+    is never acked away because it failed that way before."""
+    failure = Failed("doc-9", "too-large", "file.pdf is 30 MiB", record="{}")
+    await Queuer(broker, store, "rijksoverheid", "rijksoverheid").handle(failure)
+    await Queuer(broker, store, "rijksoverheid", "rijksoverheid", redo=True).handle(failure)
+    assert ["kamerstroom.dlx", "kamerstroom.dlx"] == [exchange for exchange, _ in broker.published]
 
 
 async def test_progress_moves_the_checkpoint_without_publishing(broker: MemoryBroker,
