@@ -16,7 +16,10 @@ COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
-	@$(BIN)/python -m pip install -q --no-deps -e .
+	@# setuptools warns on every editable install (a folder named like the package); the
+	@# output is kept in a log and shown only when the install fails.
+	@$(BIN)/python -m pip install -q --no-deps -e . >$(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log >&2; exit 1; }
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)

@@ -130,3 +130,13 @@ def test_an_unwritable_data_dir(tmp_path: Path) -> None:
                  ("backfill", "--source", "tweedekamer", "--since", "2025-01-01")]:
         _one_line_exit_2(_command(tmp_path, *argv, KAMERSTROOM_DATA_DIR=str(blocker / "data")),
                          "KAMERSTROOM_DATA_DIR")
+
+
+def test_a_one_shot_command_against_an_unreachable_broker_is_one_line(tmp_path: Path) -> None:
+    """``dead list`` with nothing listening on the broker port: its own error line only, no
+    stray library warning before it."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = _command(tmp_path, "dead", "list", KAMERSTROOM_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{port}/")
+    _one_line_exit_2(result, "the broker does not answer")
