@@ -115,12 +115,7 @@ class Settings(BaseSettings):
     @field_validator("amqp_url")
     @classmethod
     def _amqp(cls, value: str) -> str:
-        try:
-            url = URL(value)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"not a URL: {exc}") from None
-        if url.scheme not in ("amqp", "amqps") or not url.host:
-            raise ValueError("expected amqp://user:password@host:port/vhost")
+        url = _absolute_url(value, ("amqp", "amqps"), "expected amqp://user:password@host:port/vhost")
         try:
             url.port  # noqa: B018  # yarl raises on a non-numeric port only when asked
         except ValueError as exc:
@@ -130,12 +125,7 @@ class Settings(BaseSettings):
     @field_validator("ob_sru_url", "tk_api_url")
     @classmethod
     def _feed_url(cls, value: str) -> str:
-        try:
-            url = URL(value)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"not a URL: {exc}") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"expected an absolute http(s) URL, got {value!r}")
+        _absolute_url(value, ("http", "https"), f"expected an absolute http(s) URL, got {value!r}")
         return value
 
     @model_validator(mode="after")
@@ -166,6 +156,17 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """The SQLite file that holds this deployment's state."""
         return self.data_dir / "kamerstroom.sqlite3"
+
+
+def _absolute_url(value: str, schemes: tuple[str, ...], expected: str) -> URL:
+    """``value`` parsed, with one of ``schemes`` and a host; else ``ValueError(expected)``."""
+    try:
+        url = URL(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a URL: {exc}") from None
+    if url.scheme not in schemes or not url.host:
+        raise ValueError(expected)
+    return url
 
 
 def _problem(location: tuple[int | str, ...], message: str) -> str:
