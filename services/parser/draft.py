@@ -58,11 +58,13 @@ class Draft:
     upstream_kst_id: str | None = None
     # The Tweede Kamer's own GUID, when the input is a TK Document.
     tk_guid: str | None = None
+    # Field name -> where its value came from (rule and place), for ``parse --explain``.
+    origins: dict[str, str] = field(default_factory=dict)
 
     def record_fields(self) -> dict[str, Any]:
         """The fields as ``Kamerbrief`` keyword arguments (without identity and provenance)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for private in ("upstream_kst_id", "tk_guid"):
+        for private in ("upstream_kst_id", "tk_guid", "origins"):
             out.pop(private)
         out["urls"] = Urls(**self.urls)
         return out
@@ -70,7 +72,8 @@ class Draft:
     def is_empty(self) -> bool:
         """True when nothing at all was found."""
         return not any(
-            getattr(self, f.name) for f in fields(self) if f.name not in ("warnings", "urls")
+            getattr(self, f.name) for f in fields(self)
+            if f.name not in ("warnings", "urls", "origins")
         )
 
 

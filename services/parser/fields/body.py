@@ -50,11 +50,23 @@ _SIDEBAR_HINT = re.compile(
 )
 
 
-def remove_boilerplate(text: str) -> str:
-    """``text`` without the standard 'Bij beantwoording … vermelden.' style sentences."""
+def remove_boilerplate_lines(lines: list[str]) -> list[str]:
+    """``lines`` without the boilerplate sentences, one line for each line given (a sentence
+    over several lines leaves them empty), so line indices keep pointing at the input."""
+    joined = "\n".join(lines)
+    if "eantwoord" not in joined and "orrespondent" not in joined:
+        return lines
+    return remove_boilerplate(joined, keep_lines=True).split("\n")
+
+
+def remove_boilerplate(text: str, *, keep_lines: bool = False) -> str:
+    """``text`` without the standard 'Bij beantwoording … vermelden.' style sentences.
+
+    With ``keep_lines`` each removed sentence leaves the line breaks it held.
+    """
     starts = _boilerplate_starts(text)
     if starts is None:
-        return _BOILERPLATE.sub("", text)
+        return _BOILERPLATE.sub(lambda m: "\n" * m[0].count("\n") if keep_lines else "", text)
     kept: list[str] = []
     position = 0
     for start in starts:  # what sub() removes, matching only where a sentence can start
@@ -63,6 +75,8 @@ def remove_boilerplate(text: str) -> str:
         found = _BOILERPLATE.match(text, start)
         if found:
             kept.append(text[position:start])
+            if keep_lines:
+                kept.append("\n" * found[0].count("\n"))
             position = found.end()
     kept.append(text[position:])
     return "".join(kept)
@@ -151,6 +165,11 @@ def strip_sidebar(lines: list[str], headers: set[str]) -> list[str]:
             continue
         # Most lines are running text: ruled out here without the call below.
         if not (in_sidebar or text in headers or "@" in text or _SIDEBAR_HINT.match(text)):
+            kept.append(line)
+            continue
+        if in_sidebar and is_page_footer(text):
+            # 'Pagina 5 van 8' has the shape of a street and number: it ends the sidebar.
+            in_sidebar = False
             kept.append(line)
             continue
         if _sidebar_line(text, headers, in_sidebar):
