@@ -19,6 +19,7 @@ from typing import Any
 from services.parser.parse import parse_bytes
 from shared.errors import Unprocessable
 from shared.schema import FeedRecord
+from tests.corpus import constructed
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPECTED = Path(__file__).resolve().parent / "expected"
@@ -37,8 +38,6 @@ class Case:
     def body(self) -> bytes:
         """The document's bytes: a fixture file, or a constructed document built now."""
         if self.document.startswith("constructed:"):
-            from tests.corpus import constructed
-
             return constructed.build(self.document.removeprefix("constructed:"))
         return (FIXTURES / self.document).read_bytes()
 

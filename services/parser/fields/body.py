@@ -15,13 +15,18 @@ _POSTCODE = re.compile(r"^(?:\d\s?){4}\s?[A-Z]\s?[A-Z]\b")
 _ADDRESS = re.compile(
     r"^(?:P\s?ostbus\s|T\s[\d\s()+-]{6,}|F\s[\d\s()+-]{6,}|E\s\S+@|"
     r"(?:https?://)?www\.[\w-]{1,60}(?:\.[\w-]{1,60}){1,3}/?$|"
+    # 'www.rijksoverheid.nl/ezk': a colofon's site has one short path part and no scheme
+    # (a footnote's URL, also alone on its line, has a scheme or a longer path).
+    r"www\.[\w-]{1,60}(?:\.[\w-]{1,60}){1,3}/[\w-]{1,30}$|"
     r"\S+@\S+\.\w{2,6}$|MPC\s)",
     re.IGNORECASE,
 )
 _STREET = re.compile(r"^[A-Z][\w’'.-]{1,30}(?:\s[\w’'.-]{1,20}){0,2}\s\d{1,4}(?:\s?[a-zA-Z])?$")
 _LABELS = re.compile(
     r"^(?:onze\s+referentie|ons\s+kenmerk|uw\s+kenmerk|uw\s+brief|kenmerk|bijlage\(?n?\)?|"
-    r"bijlagen|contactpersoon|inlichtingen|doorkiesnummer|datum|betreft)\s*:?$",
+    r"bijlagen|contactpersoon|inlichtingen|doorkiesnummer|datum|betreft|onderwerp|"
+    r"bezoekadres|postadres|overheidsidentificatienr|overheidsidentificatienummer|"
+    r"telefoon|e-?mail)\s*:?$",
     re.IGNORECASE,
 )
 # 'Bij beantwoording datum, onze referentie en betreft vermelden.' over any line breaks.
@@ -37,7 +42,7 @@ _BOILERPLATE = re.compile(
 # pattern can match, case-insensitive equivalents included (none of these letters has
 # one outside ASCII; 'i' and 'k' have, and are listed).
 _ADDRESS_FIRST = frozenset("PTFEWHMptfewhm")
-_LABEL_FIRST = frozenset("OUKBCIDoukbcid\u0130\u0131\u212a")
+_LABEL_FIRST = frozenset("OUKBCIDPTEoukbcidpte\u0130\u0131\u212a")
 
 
 # A line that can be a ministry line, address, label or return address starts with one of
@@ -45,7 +50,8 @@ _LABEL_FIRST = frozenset("OUKBCIDoukbcid\u0130\u0131\u212a")
 _SIDEBAR_HINT = re.compile(
     r"\d|P\s?ostbus\s|[TFE]\s|https?://|www\.|MPC\s|ministerie van|>? ?retouradres|"
     r"onze\s|ons\s|uw\s|kenmerk|bijlage|contactpersoon|inlichtingen|doorkiesnummer|datum|"
-    r"betreft",
+    r"betreft|onderwerp|bezoekadres|postadres|overheidsidentificatien|telefoon|e-?mail|"
+    r"directoraat-generaal\s|directie\s",
     re.IGNORECASE,
 )
 

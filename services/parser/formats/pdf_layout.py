@@ -1,7 +1,7 @@
 """A PDF's text by where it stands on the page, not by the order it was written in.
 
 PDFium gives each page's text as rectangles (runs of characters on one line in one style);
-each rectangle's first character gives its type size (its loose box) and weight. From
+the character in each rectangle's middle gives its type size (its loose box) and weight. From
 that geometry this module sorts a page into regions:
 
 - the **colofon**: the Rijkshuisstijl's narrow right column (address, 'Kenmerk', 'Datum',
@@ -22,7 +22,7 @@ from __future__ import annotations
 import ctypes
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
@@ -145,7 +145,7 @@ def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
 
 
 def _spans(textpage: pdfium.PdfTextPage) -> list[Span]:
-    """The page's text rectangles with type size and weight from their first character."""
+    """The page's text rectangles with type size and weight from their middle character."""
     spans: list[Span] = []
     box = pdfium_c.FS_RECTF()
     raw = textpage.raw
@@ -155,7 +155,7 @@ def _spans(textpage: pdfium.PdfTextPage) -> list[Span]:
         text = textpage.get_text_bounded(x0, y0, x1, y1)
         if not text.strip():
             continue
-        char = pdfium_c.FPDFText_GetCharIndexAtPos(raw, x0 + 0.5, (y0 + y1) / 2, 2.0, 2.0)
+        char = _char_at(raw, x0, y0, x1, y1)
         if char >= 0 and pdfium_c.FPDFText_GetLooseCharBox(raw, char, ctypes.byref(box)):
             # A character PDFium cannot place keeps the style of the one before it.
             size = box.top - box.bottom
@@ -165,6 +165,16 @@ def _spans(textpage: pdfium.PdfTextPage) -> list[Span]:
         text = text.translate(_PDFIUM_CHARS)
         spans.append(Span(text, x0, y0, x1, y1, size, bold))
     return spans
+
+
+def _char_at(raw: object, x0: float, y0: float, x1: float, y1: float) -> int:
+    """A character of the rectangle: the one in its middle (its edge may be nearer a
+    neighbour in other type), else the one at its left edge; -1 when PDFium finds none."""
+    middle = (y0 + y1) / 2
+    char: int = pdfium_c.FPDFText_GetCharIndexAtPos(raw, (x0 + x1) / 2, middle, 1.0, 1.0)
+    if char < 0:
+        char = pdfium_c.FPDFText_GetCharIndexAtPos(raw, x0 + 0.5, middle, 2.0, 2.0)
+    return char
 
 
 def _rows(spans: list[Span]) -> list[list[Span]]:
@@ -295,6 +305,8 @@ def _write(line: Line, numbers: set[str]) -> None:
         if (kept and text in numbers and span.size < _MARKER * size and _DIGITS.match(text)
                 and span.y0 >= kept[-1].y0 - 0.5):
             line.markers.append(text)
+            # The text goes on where the marker ends: no word space where it stood.
+            kept[-1] = replace(kept[-1], x1=span.x1)
             continue
         kept.append(span)
     line.text = _joined(kept)

@@ -243,7 +243,12 @@ def _take_footnotes(lines: list[str]) -> tuple[list[str], list[Footnote]]:
 
 
 def _remove_markers(blocks: list[sections.Block], notes: list[Footnote]) -> None:
-    """Take each footnote's marker out of the running text, paragraph by paragraph."""
+    """Take each footnote's marker out of the running text, paragraph by paragraph.
+
+    Markers come in order. One the text does not show as a marker ('Deltacommissaris 1 en',
+    spaced and followed by a word) is given up once the next one is found in the same
+    paragraph, so it does not hold back every marker after it.
+    """
     pending = [note.number for note in notes]
     for block in blocks:
         if not pending:
@@ -251,4 +256,8 @@ def _remove_markers(blocks: list[sections.Block], notes: list[Footnote]) -> None
         if block.heading:
             continue
         block.text, removed = footnotes.remove_markers(block.text, pending)
+        if removed == 0 and len(pending) > 1:
+            text, skipped = footnotes.remove_markers(block.text, pending[1:])
+            if skipped:
+                block.text, removed = text, skipped + 1
         pending = pending[removed:]
