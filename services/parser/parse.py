@@ -73,7 +73,25 @@ def parse_bytes(
         merge(draft, _metadata_draft(metadata), metadata.kind)
     if draft.is_empty():
         raise Unprocessable("empty-body", f"nothing usable found in the {chosen} input")
+    if chosen in _LETTER_FORMATS:
+        draft.warnings.extend(_unread(draft))
     return _record(draft, body, source)
+
+
+# Formats read by the letter reader, and why each of its main fields can stay empty.
+_LETTER_FORMATS = frozenset({"html", "pdf", "docx", "text"})
+_UNREAD = {
+    "document_date": "no date line was found ('Datum …', a place and date, 'Voorgesteld …')",
+    "subject": "no 'Betreft' or 'Onderwerp' line was found",
+    "ministry": "no 'Ministerie van …' letterhead, ministry web address or signer's role "
+                "was found",
+}
+
+
+def _unread(draft: Draft) -> list[str]:
+    """A warning for each main field the document and its feed record left empty."""
+    return [f"{name}: not read: {why}" for name, why in _UNREAD.items()
+            if getattr(draft, name) is None]
 
 
 def _check_size(body: bytes, max_bytes: int) -> None:

@@ -129,6 +129,9 @@ def _read_document(root: etree._Element, draft: Draft) -> None:
         "\n".join([own.body_text or ""] + [note.text for note in notes]))
     if draft.title is None:
         draft.title = stuk_title or _first_title(root)
+    if own.body_text is None:
+        draft.warnings.append("body_text: not read: the publication has no text "
+                              "(no <al> or <tussenkop> outside its head and signature)")
     _override(draft, own)
 
 
