@@ -66,16 +66,39 @@ def parse_bytes(
     max_bytes: int = MAX_BYTES,
 ) -> Kamerbrief:
     """The record for ``body`` in ``format`` (``None``: detect), merged with feed ``metadata``."""
+    return parse_explained(body, format=format, metadata=metadata, source=source,
+                           content_type=content_type, max_bytes=max_bytes)[0]
+
+
+def parse_explained(
+    body: bytes,
+    *,
+    format: str | None = None,
+    metadata: FeedRecord | None = None,
+    source: SourceRef | None = None,
+    content_type: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> tuple[Kamerbrief, dict[str, str]]:
+    """As :func:`parse_bytes`, and for each field filled where its value came from."""
     _check_size(body, max_bytes)
     chosen = format or detection.detect(body, content_type)
     draft = _read(body, chosen, metadata)
     if metadata is not None:
+        own = {name for name, value in draft.record_fields().items() if value}
         merge(draft, _metadata_draft(metadata), metadata.kind)
+        _note_feed_origins(draft, own, metadata.kind)
     if draft.is_empty():
         raise Unprocessable("empty-body", f"nothing usable found in the {chosen} input")
     if chosen in _LETTER_FORMATS:
         draft.warnings.extend(_unread(draft))
-    return _record(draft, body, source)
+    return _record(draft, body, source), draft.origins
+
+
+def _note_feed_origins(draft: Draft, own: set[str], kind: str) -> None:
+    """Fields the document left empty and the feed record filled came from the feed."""
+    for name, value in draft.record_fields().items():
+        if value and name not in own and name not in ("urls", "warnings"):
+            draft.origins[name] = f"the feed record ({kind})"
 
 
 # Formats read by the letter reader, and why each of its main fields can stay empty.

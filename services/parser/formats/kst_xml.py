@@ -102,8 +102,32 @@ def parse_kst_xml(body: bytes, related: dict[str, str] | None = None) -> Draft:
         warnings.append("metadata is external (metadata.xml) and was not supplied")
     draft = kst_metadata.to_draft(meta)
     draft.warnings.extend(warnings)
+    from_metadata = {name for name, value in draft.record_fields().items() if value}
     _read_document(root, draft)
+    _note_origins(draft, from_metadata, "metadata.xml" if external else "embedded <meta>")
     return draft
+
+
+# Where in the publication each field is read (for ``parse --explain``).
+_ELEMENTS = {
+    "vergaderjaar": "<tekstregel inhoud='vergaderjaar'>", "dossier": "<dossiernr>",
+    "ondernummer": "<ondernummer>", "document_date": "<datum>/<dagtekening> @isodatum",
+    "addressee": "<ontvanger>", "document_type": "<brief>",
+    "ministry": "the stuk's <titel> or the signer's <functie>",
+    "signatories": "<ondertekening>", "sections": "<tussenkop> and <al>",
+    "body_text": "<tussenkop> and <al>", "footnotes": "<noot>",
+    "cites": "Kamerstuk citations in <al> and <noot>", "title": "<stuk>/<titel>",
+}
+
+
+def _note_origins(draft: Draft, from_metadata: set[str], metadata: str) -> None:
+    for name, value in draft.record_fields().items():
+        if not value or name in ("urls", "warnings"):
+            continue
+        element = _ELEMENTS.get(name)
+        own = element is not None and (name not in from_metadata or name in draft.origins)
+        draft.origins[name] = (f"kst XML {element}" if own and element
+                               else f"kst metadata ({metadata})")
 
 
 def _read_document(root: etree._Element, draft: Draft) -> None:
@@ -141,6 +165,7 @@ def _override(draft: Draft, own: Draft) -> None:
         mine, theirs = getattr(own, name), getattr(draft, name)
         if mine is None:
             continue
+        draft.origins[name] = f"kst XML {_ELEMENTS[name]}"
         if theirs is not None and theirs != mine and name not in ("document_type",):
             draft.warnings.append(f"{name} differs: document {mine!s}, metadata {theirs!s}")
         if name != "document_type" or theirs is None:
@@ -148,6 +173,7 @@ def _override(draft: Draft, own: Draft) -> None:
     for name in ("signatories", "sections", "footnotes", "cites", "body_text"):
         if getattr(own, name):
             setattr(draft, name, getattr(own, name))
+            draft.origins[name] = f"kst XML {_ELEMENTS[name]}"
 
 
 def _first_title(root: etree._Element) -> str | None:

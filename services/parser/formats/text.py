@@ -51,7 +51,9 @@ class Source:
 
 def parse_text(text: str) -> Draft:
     """Read every field a letter's text gives; fields it does not give stay empty."""
-    text = body.remove_boilerplate(text.replace("\r\n", "\n").replace("\r", "\n"))
+    # The boilerplate leaves its line breaks, so 'line N' in origins is the input's line N.
+    text = body.remove_boilerplate(text.replace("\r\n", "\n").replace("\r", "\n"),
+                                   keep_lines=True)
     return read_letter(Source(markdown.to_lines(text)))
 
 
@@ -68,7 +70,8 @@ def read_letter(source: Source) -> Draft:
     _date(draft, head, stuk, source)
     _reference(draft, source)
     draft.ministry = _ministry(lines, head.body_start, draft, source)
-    body_lines = lines[max(head.body_start, stuk.end + 1):]
+    start = max(head.body_start, stuk.end + 1)
+    body_lines = lines[start:]
     signature_at, signers = _signature(body_lines)
     draft.signatories = signers
     if signers:
@@ -78,6 +81,10 @@ def read_letter(source: Source) -> Draft:
         if draft.ministry is not None:
             draft.origins["ministry"] = "the signer's role"
     _running_text(draft, _without(body_lines, signature_at), lines, source)
+    if draft.body_text is not None and start < len(lines):
+        origin = (f"running text from {source.where(start)} on, without letterhead, sidebar, "
+                  "page feet and signature")
+        draft.origins["body_text"] = draft.origins["sections"] = origin
     return draft
 
 
