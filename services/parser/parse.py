@@ -11,6 +11,7 @@ for bad input. A partly parsed document comes back with ``warnings``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 from services.parser import detect as detection
 from services.parser import identity
@@ -84,7 +85,7 @@ def parse_explained(
     chosen = format or detection.detect(body, content_type)
     draft = _read(body, chosen, metadata)
     if metadata is not None:
-        own = {name for name, value in draft.record_fields().items() if value}
+        own = _filled(draft)
         merge(draft, _metadata_draft(metadata), metadata.kind)
         _note_feed_origins(draft, own, metadata.kind)
     if draft.is_empty():
@@ -96,9 +97,17 @@ def parse_explained(
 
 def _note_feed_origins(draft: Draft, own: set[str], kind: str) -> None:
     """Fields the document left empty and the feed record filled came from the feed."""
-    for name, value in draft.record_fields().items():
-        if value and name not in own and name not in ("urls", "warnings"):
-            draft.origins[name] = f"the feed record ({kind})"
+    for name in _filled(draft) - own:
+        draft.origins[name] = f"the feed record ({kind})"
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in (
+    "urls", "warnings", "origins", "upstream_kst_id", "tk_guid"))
+
+
+def _filled(draft: Draft) -> set[str]:
+    """The names of the record fields ``draft`` has a value for."""
+    return {name for name in _RECORD_FIELDS if getattr(draft, name)}
 
 
 # Formats read by the letter reader, and why each of its main fields can stay empty.

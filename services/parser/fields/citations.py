@@ -15,19 +15,24 @@ from shared.schema import Citation
 
 _YEAR = r"(?:\d{4}\s?[/–-]\s?\d{2,4}\s{0,2},?\s{0,3})?"
 _TOEVOEGING = r"(?:\s?-\s?(\d{1,2}|[A-Z]{1,5}|[IVXL]{1,6})|\s{1,2}([IVXL]{1,6}|[A-Z]))"
-_CITE = re.compile(
-    r"(?:\bKamerstuk(?:ken)?(?:\s{1,3}(?:I{1,2}|EK|TK)\b)?|\b(?:TK|EK|Handelingen\s{1,3}II))"
-    r"\s{1,3}" + _YEAR + r"(\d{2}\s?\d{3})" + _TOEVOEGING + r"?"
-    r"\s{0,2},?\s{0,3}nr(s?)\.\s{0,3}(\d{1,5})((?:\s{0,2}(?:,|en)\s{0,3}\d{1,5}(?!\d)){0,10})"
+_NUMBERS = (_YEAR + r"(\d{2}\s?\d{3})" + _TOEVOEGING + r"?"
+            r"\s{0,2},?\s{0,3}nr(s?)\.\s{0,3}(\d{1,5})((?:\s{0,2}(?:,|en)\s{0,3}\d{1,5}(?!\d)){0,10})")
+# Each pattern starts with a literal, which the regex engine finds by a fast scan; one
+# pattern with an alternation of starts was tried at every character of the letter.
+_CITES = (
+    re.compile(r"Kamerstuk(?:ken)?(?:\s{1,3}(?:I{1,2}|EK|TK)\b)?\s{1,3}" + _NUMBERS),
+    re.compile(r"TK\s{1,3}" + _NUMBERS),
+    re.compile(r"EK\s{1,3}" + _NUMBERS),
 )
-_KST = re.compile(r"\bkst-(\d{4,6})(?:-(\d{1,2}|[A-Z]{1,5}|[IVXL]{1,6}))?-(\d{1,5})\b")
+_KST = re.compile(r"kst-(\d{4,6})(?:-(\d{1,2}|[A-Z]{1,5}|[IVXL]{1,6}))?-(\d{1,5})\b")
 _MORE = re.compile(r"\d{1,5}")
 
 
 def find_citations(text: str) -> list[Citation]:
     """Every Kamerstuk cited in ``text``, in order of first mention, without repeats."""
     found: list[tuple[int, Citation]] = []
-    for match in _CITE.finditer(text):
+    for match in (m for pattern in _CITES for m in pattern.finditer(text)
+                  if _word_start(text, m.start())):
         dossier = match[1].replace(" ", "")
         toevoeging = match[2] or match[3]
         # Only 'nrs.' goes on to more numbers: after 'nr. 952, 2022' comes a year.
@@ -35,7 +40,7 @@ def find_citations(text: str) -> list[Citation]:
         for number in [match[5], *more]:
             found.append((match.start(), Citation(dossier=dossier, toevoeging=toevoeging,
                                                   ondernummer=number)))
-    for match in _KST.finditer(text):
+    for match in (m for m in _KST.finditer(text) if _word_start(text, m.start())):
         found.append((match.start(), Citation(dossier=match[1], toevoeging=match[2],
                                               ondernummer=match[3])))
     seen: dict[tuple[str, str | None, str | None], Citation] = {}
@@ -43,3 +48,8 @@ def find_citations(text: str) -> list[Citation]:
         key = (citation.dossier, citation.toevoeging, citation.ondernummer)
         seen.setdefault(key, citation)
     return list(seen.values())
+
+
+def _word_start(text: str, index: int) -> bool:
+    """Whether a match at ``index`` starts a word (not 'ATK 2021' or 'ekst-1-2')."""
+    return index == 0 or not text[index - 1].isalnum()

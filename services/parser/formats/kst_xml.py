@@ -7,6 +7,7 @@ Parsed without network access or entity expansion. A letter adds ``brief`` with
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import date
 
 from lxml import etree
@@ -102,12 +103,14 @@ def parse_kst_xml(body: bytes, related: dict[str, str] | None = None) -> Draft:
         warnings.append("metadata is external (metadata.xml) and was not supplied")
     draft = kst_metadata.to_draft(meta)
     draft.warnings.extend(warnings)
-    from_metadata = {name for name, value in draft.record_fields().items() if value}
+    from_metadata = _filled(draft)
     _read_document(root, draft)
     _note_origins(draft, from_metadata, "metadata.xml" if external else "embedded <meta>")
     return draft
 
 
+_RECORD_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in (
+    "urls", "warnings", "origins", "upstream_kst_id", "tk_guid"))
 # Where in the publication each field is read (for ``parse --explain``).
 _ELEMENTS = {
     "vergaderjaar": "<tekstregel inhoud='vergaderjaar'>", "dossier": "<dossiernr>",
@@ -120,10 +123,13 @@ _ELEMENTS = {
 }
 
 
+def _filled(draft: Draft) -> set[str]:
+    """The names of the record fields ``draft`` has a value for."""
+    return {name for name in _RECORD_FIELDS if getattr(draft, name)}
+
+
 def _note_origins(draft: Draft, from_metadata: set[str], metadata: str) -> None:
-    for name, value in draft.record_fields().items():
-        if not value or name in ("urls", "warnings"):
-            continue
+    for name in _filled(draft):
         element = _ELEMENTS.get(name)
         own = element is not None and (name not in from_metadata or name in draft.origins)
         draft.origins[name] = (f"kst XML {element}" if own and element

@@ -12,12 +12,10 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from services.parser.draft import Draft
 from services.parser.fields import body
 from services.parser.fields.markdown import HEADING_MARK
-from services.parser.formats.pdf_layout import Layout, Line, read_layout
+from services.parser.formats.pdf_layout import HEADING_CHARS, Layout, Line, read_layout
 from services.parser.formats.text import Source, read_letter
 from shared.errors import Unprocessable
 from shared.schema import Footnote
-
-_HEADING_CHARS = 120  # a bold line longer than this is emphasis in a paragraph, no heading
 
 
 def extract_text(content: bytes) -> str:
@@ -98,7 +96,7 @@ def _body_lines(lines: list[Line]) -> list[str]:
     ``lines``)."""
     texts: list[str] = []
     for index, line in enumerate(lines):
-        heading = line.bold and 0 < len(line.text) <= _HEADING_CHARS
+        heading = line.bold and 0 < len(line.text) <= HEADING_CHARS
         follows_heading = (index > 0 and heading and texts[-1].startswith(HEADING_MARK)
                            and lines[index - 1].page == line.page
                            and line.text[:1].islower() and not _ends_heading(texts[-1]))

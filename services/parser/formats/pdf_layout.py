@@ -20,9 +20,11 @@ All coordinates are PDF points with y growing upwards, as PDFium reports them.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
@@ -39,12 +41,15 @@ _MARKER = 0.8  # a footnote marker is set below this share of its row's type siz
 _FOOT_GAP = 3.5  # a gap of this many body line heights sets off the page foot
 _FOOT_ZONE = 0.3  # ... when it lies in the bottom part of the page
 _NOTE_START = re.compile(r"^(\d{1,3})(?:\s+|(?=[^\W\d_]))(\S.*)?$")
+_HYPHENS = str.maketrans({"\x02": "-", "\ufffe": "-"})
 _PDFIUM_CHARS = str.maketrans({"\x02": "-", "\ufffe": "-", "\r": "", "\n": " "})
+HEADING_CHARS = 80  # a bold line longer than this is emphasis in running text, no heading
+_STYLED_BELOW = 0.4  # every line in this lower part of a page has its style looked up
 _WORD_GAP = 0.22  # em: wider gaps between two spans are a word space
 _DIGITS = re.compile(r"^\d{1,3}$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """One PDFium text rectangle: its text, box, type size and whether it is bold."""
 
@@ -55,40 +60,42 @@ class Span:
     y1: float
     size: float
     bold: bool
+    # 0 for a measured rectangle; else the line's number on its page: a long line of
+    # running text whose box was not asked for (see ``_one_rect_per_line``).
+    unmeasured: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
-    """One printed line of one region of a page."""
+    """One printed line of one region of a page; its measures are taken once, on creation."""
 
     page: int
     spans: list[Span]
     text: str = ""
     markers: list[str] = field(default_factory=list)
+    size: float = field(init=False)  # the type size most of its characters are set in
+    bold: bool = field(init=False)  # whether every character is bold
+    top: float = field(init=False)
+    bottom: float = field(init=False)
 
-    @property
-    def size(self) -> float:
-        """The type size most of the line's characters are set in."""
+    def __post_init__(self) -> None:
+        spans = self.spans
+        if len(spans) == 1:  # most lines: no counting
+            span = spans[0]
+            self.size, self.bold, self.top, self.bottom = span.size, span.bold, span.y1, span.y0
+            return
         weights: Counter[float] = Counter()
-        for span in self.spans:
+        for span in spans:
             weights[round(span.size, 1)] += len(span.text.strip())
-        return weights.most_common(1)[0][0] if weights else 0.0
-
-    @property
-    def bold(self) -> bool:
-        """Whether every character of the line is bold."""
-        return all(span.bold for span in self.spans if span.text.strip())
-
-    @property
-    def top(self) -> float:
-        return max(span.y1 for span in self.spans)
-
-    @property
-    def bottom(self) -> float:
-        return min(span.y0 for span in self.spans)
+        self.size = weights.most_common(1)[0][0] if weights else 0.0
+        self.bold = all(span.bold for span in spans if span.text.strip())
+        self.top = max(span.y1 for span in spans)
+        self.bottom = min(span.y0 for span in spans)
 
     def where(self) -> str:
         """'page 2, box (72,640)-(514,652)' for ``--explain``."""
+        if self.spans[0].unmeasured:
+            return f"page {self.page}, printed line {self.spans[0].unmeasured}"
         x0 = min(span.x0 for span in self.spans)
         x1 = max(span.x1 for span in self.spans)
         return f"page {self.page}, box ({x0:.0f},{self.bottom:.0f})-({x1:.0f},{self.top:.0f})"
@@ -136,35 +143,139 @@ def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
         width, height = page.get_size()
         textpage = page.get_textpage()
         try:
-            spans = _spans(textpage)
+            spans = _spans(textpage, height)
         finally:
             textpage.close()
     finally:
         page.close()
+    if _one_per_row(spans):  # the common page: no row holds two rectangles
+        return width, height, [Line(index + 1, [span]) for span in spans]
+    if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
+        spans = _remeasured(document, index, height)
     return width, height, _segments(_rows(spans), index + 1, width)
 
 
-def _spans(textpage: pdfium.PdfTextPage) -> list[Span]:
-    """The page's text rectangles with type size and weight from their middle character."""
+def _remeasured(document: pdfium.PdfDocument, index: int, height: float) -> list[Span]:
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return _spans(textpage, height, every=True)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _one_per_row(spans: list[Span]) -> bool:
+    """Whether each rectangle lies below the one before it, overlapping it (ascenders on
+    descenders) by less than ``_rows`` asks of a row: each is a row of its own, already in
+    reading order, and the grouping would change nothing."""
+    measured = [span for span in spans if not span.unmeasured]
+    return all(after.y1 - before.y0 < 0.5 * min(after.y1 - after.y0, before.y1 - before.y0)
+               and after.y1 < before.y1
+               for before, after in pairwise(measured))
+
+
+def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
+    """The page's text rectangles with the type size and weight of their characters.
+
+    PDFium's page text has one line per printed line. On most pages each line is one
+    rectangle, whose text is the line's and whose style is its first character's. Only on a
+    page with lines of several rectangles (a column gap, a marker, a change of type) is
+    each rectangle's text asked for, which costs a pass over the page each time.
+    """
     spans: list[Span] = []
-    box = pdfium_c.FS_RECTF()
     raw = textpage.raw
-    size, bold = 0.0, False
-    for index in range(textpage.count_rects()):
-        x0, y0, x1, y1 = textpage.get_rect(index)
-        text = textpage.get_text_bounded(x0, y0, x1, y1)
-        if not text.strip():
+    # One pass over the page: PDFium's line-end hyphen marks become the printed '-'.
+    pieces = textpage.get_text_range().translate(_HYPHENS).split("\r\n")
+    lines = sum(1 for piece in pieces if piece.strip())
+    if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
+        return _one_rect_per_line(raw, pieces, height, every=every)
+    style = (0.0, False)
+    position = 0
+    for piece in pieces:
+        start, position = position, position + len(piece) + 2
+        if not piece.strip():
             continue
-        char = _char_at(raw, x0, y0, x1, y1)
-        if char >= 0 and pdfium_c.FPDFText_GetLooseCharBox(raw, char, ctypes.byref(box)):
-            # A character PDFium cannot place keeps the style of the one before it.
-            size = box.top - box.bottom
-            bold = pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600
-        # PDFium marks a hyphen at a line end as U+0002 (U+FFFE in the page's whole text):
-        # the print has '-'.
-        text = text.translate(_PDFIUM_CHARS)
-        spans.append(Span(text, x0, y0, x1, y1, size, bold))
+        count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
+        if count == 1:  # this line is one rectangle: the fast way, as above
+            line = _one_rect_per_line(raw, [piece], height, start, every=True)
+            spans.extend(line)
+            style = (line[0].size, line[0].bold) if line else style
+            continue
+        for index in range(count):
+            span, style = _bounded_span(textpage, index, style)
+            if span is not None:
+                spans.append(span)
     return spans
+
+
+def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: int = 0,
+                       *, every: bool = False) -> list[Span]:
+    """The page (or one line, at character ``offset``) whose rectangles are as many as its
+    lines, one each, in order, after the last ``FPDFText_CountRects``: each line's text is
+    its rectangle's, its style its first character's.
+
+    Asking PDFium for a line's box and style costs three calls, so it is done where the
+    answer decides something (all lines with ``every``): in the lower part of the page,
+    where the foot is told by its smaller type and a gap; and on lines short enough to be
+    a colofon line or a heading. A longer line higher up is running text in the type of
+    the first line measured.
+    """
+    box = pdfium_c.FS_RECTF()
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    get_rect = pdfium_c.FPDFText_GetRect
+    count = sum(1 for piece in pieces if piece.strip())
+    tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
+    spans: list[Span] = []
+    plain: tuple[float, bool] | None = None
+    nan = math.nan
+    rect = 0
+    position = offset  # the first character of the piece
+    for piece in pieces:
+        start, position = position, position + len(piece) + 2
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        rect += 1
+        if not every and plain is not None and rect <= tail and len(stripped) > HEADING_CHARS:
+            spans.append(Span(stripped, nan, nan, nan, nan, *plain, unmeasured=rect))
+            continue
+        get_rect(raw, rect - 1, left, top, right, bottom)
+        first = start + len(piece) - len(piece.lstrip())
+        style = _style_of(raw, first, box) or plain or (0.0, False)
+        plain = plain or (style[0], False)
+        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, *style))
+    return spans
+
+
+def _style_of(raw: object, char: int, box: object) -> tuple[float, bool] | None:
+    """As :func:`_style`, filling a box the caller made once."""
+    if not pdfium_c.FPDFText_GetLooseCharBox(raw, char, box):
+        return None
+    return box.top - box.bottom, pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600  # type: ignore[attr-defined]
+
+
+def _bounded_span(textpage: pdfium.PdfTextPage, index: int,
+                  style: tuple[float, bool]) -> tuple[Span | None, tuple[float, bool]]:
+    """Rectangle ``index`` of the last ``FPDFText_CountRects`` call, with its own text."""
+    x0, y0, x1, y1 = textpage.get_rect(index)
+    text = textpage.get_text_bounded(x0, y0, x1, y1)
+    if not text.strip():
+        return None, style
+    char = _char_at(textpage.raw, x0, y0, x1, y1)
+    # A character PDFium cannot place keeps the style of the one before it.
+    style = (_style(textpage.raw, char) if char >= 0 else None) or style
+    return Span(text.translate(_PDFIUM_CHARS), x0, y0, x1, y1, *style), style
+
+
+def _style(raw: object, char: int) -> tuple[float, bool] | None:
+    """The type size (height of the loose character box) and boldness of one character."""
+    box = pdfium_c.FS_RECTF()
+    if not pdfium_c.FPDFText_GetLooseCharBox(raw, char, ctypes.byref(box)):
+        return None
+    return box.top - box.bottom, pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600
 
 
 def _char_at(raw: object, x0: float, y0: float, x1: float, y1: float) -> int:
@@ -184,6 +295,8 @@ def _rows(spans: list[Span]) -> list[list[Span]]:
     for span in sorted(spans, key=lambda s: -s.y1):
         for back in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
             low, high = bands[back]
+            if span.y1 <= low:  # wholly below the row: no overlap (the common case)
+                continue
             overlap = min(high, span.y1) - max(low, span.y0)
             if overlap >= 0.5 * min(high - low, span.y1 - span.y0):
                 rows[back].append(span)
@@ -247,7 +360,8 @@ def _body_size(pages: list[_Page]) -> float:
 def _region(line: Line, width: float, height: float) -> str:
     """'colofon', 'running' (page numbers) or 'body'."""
     x0 = line.spans[0].x0
-    text = "".join(span.text for span in line.spans).strip()
+    text = line.spans[0].text.strip() if len(line.spans) == 1 else "".join(
+        span.text for span in line.spans).strip()
     if is_page_footer(text):
         return "running"
     if x0 >= _COLOFON_X * width:
@@ -298,6 +412,9 @@ def _notes(foot: list[Line], dropped: list[Line]) -> list[Note]:
 
 def _write(line: Line, numbers: set[str]) -> None:
     """Fill ``line.text``, leaving out footnote markers of ``numbers`` (kept in ``markers``)."""
+    if len(line.spans) == 1:
+        line.text = line.spans[0].text.strip()
+        return
     size = line.size
     kept: list[Span] = []
     for span in line.spans:

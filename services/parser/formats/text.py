@@ -263,7 +263,7 @@ def _remove_markers(blocks: list[sections.Block], notes: list[Footnote]) -> None
         if block.heading:
             continue
         block.text, removed = footnotes.remove_markers(block.text, pending)
-        if removed == 0 and len(pending) > 1:
+        if removed == 0 and len(pending) > 1 and pending[1] in block.text:
             text, skipped = footnotes.remove_markers(block.text, pending[1:])
             if skipped:
                 block.text, removed = text, skipped + 1
