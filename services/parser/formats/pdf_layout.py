@@ -232,9 +232,9 @@ def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: in
 
     Asking PDFium for a line's box and style costs three calls, so it is done where the
     answer decides something (all lines with ``every``): in the lower part of the page,
-    where the foot is told by its smaller type and a gap; and on lines short enough to be
-    a colofon line or a heading. A longer line higher up is running text in the type of
-    the first line measured.
+    where the foot is told by its smaller type and a gap, box and size; higher up, the box
+    and boldness of lines short enough to be a colofon line or a heading. A longer line
+    higher up is running text in the type of the first line measured.
     """
     box, left, top, right, bottom = buffers or _buffers()
     get_rect = pdfium_c.FPDFText_GetRect
@@ -256,8 +256,12 @@ def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: in
             continue
         get_rect(raw, rect - 1, left, top, right, bottom)
         first = start + len(piece) - len(piece.lstrip())
-        style = _style_of(raw, first, box) or plain or (0.0, False)
-        plain = plain or (style[0], False)
+        if not every and plain is not None and rect <= tail:
+            # Higher up only boldness decides (a heading): the size is the page's.
+            style = (plain[0], pdfium_c.FPDFText_GetFontWeight(raw, first) >= 600)
+        else:
+            style = _style_of(raw, first, box) or plain or (0.0, False)
+            plain = plain or (style[0], False)
         spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, *style))
     return spans
 
