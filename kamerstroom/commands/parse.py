@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from kamerstroom.commands import Subparsers
+from services.parser import explain
 from services.parser.detect import FORMATS
-from services.parser.parse import MAX_BYTES, parse_bytes
+from services.parser.parse import MAX_BYTES, parse_explained
 from shared.errors import Unprocessable
 from shared.schema import FeedRecord, SourceRef
 
@@ -28,6 +29,9 @@ def register(subparsers: Subparsers) -> None:
                              "SyncFeed entry, rijksoverheid JSON) or a kst metadata.xml")
     parser.add_argument("--metadata-kind", choices=_KINDS,
                         help="what --metadata is (default: guessed from its content)")
+    parser.add_argument("--explain", action="store_true",
+                        help="for each field, show its value and where it came from (rule, "
+                             "page, line or box) instead of the JSON record")
     parser.set_defaults(func=run)
 
 
@@ -35,14 +39,17 @@ def run(args: argparse.Namespace) -> int:
     """Parse ``args.file`` and print the record; errors surface as ``Unprocessable``."""
     body = _read(args.file)
     metadata = _metadata(args.metadata, args.metadata_kind) if args.metadata else None
-    record = parse_bytes(
+    record, origins = parse_explained(
         body,
         format=None if args.format == "auto" else args.format,
         metadata=metadata,
         source=SourceRef(feed="file", upstream_id=args.file.name),
         max_bytes=MAX_BYTES,
     )
-    sys.stdout.write(record.model_dump_json(indent=2) + "\n")
+    if args.explain:
+        sys.stdout.write(explain.render(record, origins) + "\n")
+    else:
+        sys.stdout.write(record.model_dump_json(indent=2) + "\n")
     return 0
 
 

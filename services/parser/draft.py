@@ -61,11 +61,13 @@ class Draft:
     # The Tweede Kamer's own GUID, when the input is a TK Document, and its entity's URL.
     tk_guid: str | None = None
     tk_url: str | None = None
+    # Field name -> where its value came from (rule and place), for ``parse --explain``.
+    origins: dict[str, str] = field(default_factory=dict)
 
     def record_fields(self) -> dict[str, Any]:
         """The fields as ``Kamerbrief`` keyword arguments (without identity and provenance)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for private in ("upstream_kst_id", "tk_guid", "tk_url"):
+        for private in ("upstream_kst_id", "tk_guid", "tk_url", "origins"):
             out.pop(private)
         out["urls"] = Urls(**self.urls)
         return out
@@ -74,7 +76,7 @@ class Draft:
         """True when nothing at all was found."""
         return not any(
             getattr(self, f.name) for f in fields(self)
-            if f.name not in ("warnings", "urls", "chamber")
+            if f.name not in ("warnings", "urls", "chamber", "origins")
         )
 
 

@@ -11,6 +11,7 @@ for bad input. A partly parsed document comes back with ``warnings``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 from services.parser import detect as detection
 from services.parser import identity
@@ -67,14 +68,63 @@ def parse_bytes(
     max_bytes: int = MAX_BYTES,
 ) -> Kamerbrief:
     """The record for ``body`` in ``format`` (``None``: detect), merged with feed ``metadata``."""
+    return parse_explained(body, format=format, metadata=metadata, source=source,
+                           content_type=content_type, max_bytes=max_bytes)[0]
+
+
+def parse_explained(
+    body: bytes,
+    *,
+    format: str | None = None,
+    metadata: FeedRecord | None = None,
+    source: SourceRef | None = None,
+    content_type: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> tuple[Kamerbrief, dict[str, str]]:
+    """As :func:`parse_bytes`, and for each field filled where its value came from."""
     _check_size(body, max_bytes)
     chosen = format or detection.detect(body, content_type)
     draft = _read(body, chosen, metadata)
     if metadata is not None:
+        own = _filled(draft)
         merge(draft, _metadata_draft(metadata), metadata.kind)
+        _note_feed_origins(draft, own, metadata.kind)
     if draft.is_empty():
         raise Unprocessable("empty-body", f"nothing usable found in the {chosen} input")
-    return _record(draft, body, source)
+    if chosen in _LETTER_FORMATS:
+        draft.warnings.extend(_unread(draft))
+    return _record(draft, body, source), draft.origins
+
+
+def _note_feed_origins(draft: Draft, own: set[str], kind: str) -> None:
+    """Fields the document left empty and the feed record filled came from the feed."""
+    for name in _filled(draft) - own:
+        draft.origins[name] = f"the feed record ({kind})"
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in (
+    "urls", "warnings", "origins", "upstream_kst_id", "tk_guid"))
+
+
+def _filled(draft: Draft) -> set[str]:
+    """The names of the record fields ``draft`` has a value for."""
+    return {name for name in _RECORD_FIELDS if getattr(draft, name)}
+
+
+# Formats read by the letter reader, and why each of its main fields can stay empty.
+_LETTER_FORMATS = frozenset({"html", "pdf", "docx", "text"})
+_UNREAD = {
+    "document_date": "no date line was found ('Datum …', a place and date, 'Voorgesteld …')",
+    "subject": "no 'Betreft' or 'Onderwerp' line was found",
+    "ministry": "no 'Ministerie van …' letterhead, ministry web address or signer's role "
+                "was found",
+}
+
+
+def _unread(draft: Draft) -> list[str]:
+    """A warning for each main field the document and its feed record left empty."""
+    return [f"{name}: not read: {why}" for name, why in _UNREAD.items()
+            if getattr(draft, name) is None]
 
 
 def _check_size(body: bytes, max_bytes: int) -> None:

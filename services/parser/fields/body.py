@@ -15,13 +15,18 @@ _POSTCODE = re.compile(r"^(?:\d\s?){4}\s?[A-Z]\s?[A-Z]\b")
 _ADDRESS = re.compile(
     r"^(?:P\s?ostbus\s|T\s[\d\s()+-]{6,}|F\s[\d\s()+-]{6,}|E\s\S+@|"
     r"(?:https?://)?www\.[\w-]{1,60}(?:\.[\w-]{1,60}){1,3}/?$|"
+    # 'www.rijksoverheid.nl/ezk': a colofon's site has one short path part and no scheme
+    # (a footnote's URL, also alone on its line, has a scheme or a longer path).
+    r"www\.[\w-]{1,60}(?:\.[\w-]{1,60}){1,3}/[\w-]{1,30}$|"
     r"\S+@\S+\.\w{2,6}$|MPC\s)",
     re.IGNORECASE,
 )
 _STREET = re.compile(r"^[A-Z][\w’'.-]{1,30}(?:\s[\w’'.-]{1,20}){0,2}\s\d{1,4}(?:\s?[a-zA-Z])?$")
 _LABELS = re.compile(
     r"^(?:onze\s+referentie|ons\s+kenmerk|uw\s+kenmerk|uw\s+brief|kenmerk|bijlage\(?n?\)?|"
-    r"bijlagen|contactpersoon|inlichtingen|doorkiesnummer|datum|betreft)\s*:?$",
+    r"bijlagen|contactpersoon|inlichtingen|doorkiesnummer|datum|betreft|onderwerp|"
+    r"bezoekadres|postadres|overheidsidentificatienr|overheidsidentificatienummer|"
+    r"telefoon|e-?mail)\s*:?$",
     re.IGNORECASE,
 )
 # 'Bij beantwoording datum, onze referentie en betreft vermelden.' over any line breaks.
@@ -37,7 +42,7 @@ _BOILERPLATE = re.compile(
 # pattern can match, case-insensitive equivalents included (none of these letters has
 # one outside ASCII; 'i' and 'k' have, and are listed).
 _ADDRESS_FIRST = frozenset("PTFEWHMptfewhm")
-_LABEL_FIRST = frozenset("OUKBCIDoukbcid\u0130\u0131\u212a")
+_LABEL_FIRST = frozenset("OUKBCIDPTEoukbcidpte\u0130\u0131\u212a")
 
 
 # A line that can be a ministry line, address, label or return address starts with one of
@@ -45,16 +50,29 @@ _LABEL_FIRST = frozenset("OUKBCIDoukbcid\u0130\u0131\u212a")
 _SIDEBAR_HINT = re.compile(
     r"\d|P\s?ostbus\s|[TFE]\s|https?://|www\.|MPC\s|ministerie van|>? ?retouradres|"
     r"onze\s|ons\s|uw\s|kenmerk|bijlage|contactpersoon|inlichtingen|doorkiesnummer|datum|"
-    r"betreft",
+    r"betreft|onderwerp|bezoekadres|postadres|overheidsidentificatien|telefoon|e-?mail|"
+    r"directoraat-generaal\s|directie\s",
     re.IGNORECASE,
 )
 
 
-def remove_boilerplate(text: str) -> str:
-    """``text`` without the standard 'Bij beantwoording … vermelden.' style sentences."""
+def remove_boilerplate_lines(lines: list[str]) -> list[str]:
+    """``lines`` without the boilerplate sentences, one line for each line given (a sentence
+    over several lines leaves them empty), so line indices keep pointing at the input."""
+    joined = "\n".join(lines)
+    if "eantwoord" not in joined and "orrespondent" not in joined:
+        return lines
+    return remove_boilerplate(joined, keep_lines=True).split("\n")
+
+
+def remove_boilerplate(text: str, *, keep_lines: bool = False) -> str:
+    """``text`` without the standard 'Bij beantwoording … vermelden.' style sentences.
+
+    With ``keep_lines`` each removed sentence leaves the line breaks it held.
+    """
     starts = _boilerplate_starts(text)
     if starts is None:
-        return _BOILERPLATE.sub("", text)
+        return _BOILERPLATE.sub(lambda m: "\n" * m[0].count("\n") if keep_lines else "", text)
     kept: list[str] = []
     position = 0
     for start in starts:  # what sub() removes, matching only where a sentence can start
@@ -63,6 +81,8 @@ def remove_boilerplate(text: str) -> str:
         found = _BOILERPLATE.match(text, start)
         if found:
             kept.append(text[position:start])
+            if keep_lines:
+                kept.append("\n" * found[0].count("\n"))
             position = found.end()
     kept.append(text[position:])
     return "".join(kept)
@@ -151,6 +171,11 @@ def strip_sidebar(lines: list[str], headers: set[str]) -> list[str]:
             continue
         # Most lines are running text: ruled out here without the call below.
         if not (in_sidebar or text in headers or "@" in text or _SIDEBAR_HINT.match(text)):
+            kept.append(line)
+            continue
+        if in_sidebar and is_page_footer(text):
+            # 'Pagina 5 van 8' has the shape of a street and number: it ends the sidebar.
+            in_sidebar = False
             kept.append(line)
             continue
         if _sidebar_line(text, headers, in_sidebar):

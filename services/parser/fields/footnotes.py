@@ -30,7 +30,7 @@ def split_page(lines: list[str], expected: int) -> tuple[list[str], list[Footnot
             notes.append([match[1], (match[2] or match[3] or "").strip()])
             number += 1
         elif notes and line.strip():
-            notes[-1][1] = _join(notes[-1][1], line.strip())
+            notes[-1][1] = join_note_lines(notes[-1][1], line.strip())
     return lines[:start], [Footnote(number=n, text=t) for n, t in notes]
 
 
@@ -43,8 +43,9 @@ def _first_footnote(lines: list[str], expected: int) -> int | None:
     return None
 
 
-def _join(left: str, right: str) -> str:
-    # A URL broken over two lines continues without a space.
+def join_note_lines(left: str, right: str) -> str:
+    """A footnote's text and its next printed line; a URL broken over them continues
+    without a space."""
     if not left:
         return right
     if re.search(r"https?://\S{0,300}$", left[-320:]) and not left.endswith("/"):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from services.parser.fields.body import is_address, is_label, is_ministry_line
 from services.parser.fields.dates import find_dutch_date
+from services.parser.fields.markdown import HEADING_MARK
 
 _ADDRESSEE = re.compile(
     r"^(?:aan\s+)?(?:de\s+)?(?:voorzitter|leden|president)\s+(?:van\s+de\s+)?"
@@ -17,6 +18,13 @@ _ADDRESSEE = re.compile(
 _DATUM = re.compile(r"^datum\s*:?\s+(.{6,40})$", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"^(?:den\s+haag|'s-gravenhage|\S{3,30}),\s+(.{6,40})$", re.IGNORECASE)
 _BETREFT = re.compile(r"^(?:betreft|onderwerp)\s*:?\s+(\S.{0,300})$", re.IGNORECASE)
+# A letterhead line that starts with a label and its value ('Kenmerk 2025D40330'): no part
+# of a subject wrapped over two lines.
+_LABELLED = re.compile(
+    r"^(?:onze\s+referentie|ons\s+kenmerk|uw\s+kenmerk|kenmerk|uw\s+brief|bijlagen?|"
+    r"bijlage\(n\)|contactpersoon|datum|doorkiesnummer)\b",
+    re.IGNORECASE,
+)
 _SALUTATION = re.compile(r"^(?:geachte|hooggeachte|excellentie)\b.{0,60},?$", re.IGNORECASE)
 _HEAD = 80  # the letterhead is in the first lines of the first page
 
@@ -29,6 +37,8 @@ class Letterhead:
     subject: str | None = None
     addressee: str | None = None
     body_start: int = 0
+    # Field name -> index of the line it was read from (for ``--explain``).
+    origins: dict[str, int] = field(default_factory=dict)
 
 
 def read(lines: list[str]) -> Letterhead:
@@ -36,15 +46,18 @@ def read(lines: list[str]) -> Letterhead:
     head = Letterhead()
     last_header_line = -1
     for index, line in enumerate(lines[:_HEAD]):
-        text = line.strip()
+        text = line.strip().lstrip(HEADING_MARK)  # a bold 'Betreft' line is no heading
         if head.addressee is None and _ADDRESSEE.match(text):
             head.addressee, end = _addressee(lines, index)
+            head.origins["addressee"] = index
             last_header_line = max(last_header_line, end)
         elif head.document_date is None and (found := _date_line(text)):
             head.document_date = found
+            head.origins["document_date"] = index
             last_header_line = max(last_header_line, index)
         elif head.subject is None and (match := _BETREFT.match(text)):
             head.subject, end = _subject(lines, index, match[1])
+            head.origins["subject"] = index
             last_header_line = max(last_header_line, end)
         elif _SALUTATION.match(text):
             return _finish(head, index + 1)
@@ -86,6 +99,23 @@ def _subject(lines: list[str], index: int, first: str) -> tuple[str, int]:
         if not text or _SALUTATION.match(text):
             parts.extend(lines[index + k].strip() for k in range(1, extra))
             return " ".join(parts), index + extra - 1
-        if is_label(text) or is_address(text) or is_ministry_line(text) or _DATUM.match(text):
+        if (is_label(text) or is_address(text) or is_ministry_line(text)
+                or _LABELLED.match(text)):
             break
     return parts[0], index
+
+
+def read_colofon(lines: list[str]) -> Letterhead:
+    """The date and subject a colofon column gives, each label on its own line above its
+    value ('Datum' / '3 februari 2023'), or label and value on one line."""
+    head = Letterhead()
+    for index, line in enumerate(lines):
+        text = line.strip()
+        value = lines[index + 1].strip() if index + 1 < len(lines) else ""
+        if head.document_date is None and text.lower().rstrip(":") == "datum" and value:
+            head.document_date = find_dutch_date(value)
+            head.origins["document_date"] = index + 1
+        elif head.document_date is None and (found := _date_line(text)):
+            head.document_date = found
+            head.origins["document_date"] = index
+    return head

@@ -35,13 +35,19 @@ def repair_spaces(value: str) -> str:
 
 def find_reference(lines: list[str]) -> str | None:
     """The reference under the first label in ``lines`` (same line or the next non-empty one)."""
+    found = find_reference_at(lines)
+    return None if found is None else found[0]
+
+
+def find_reference_at(lines: list[str]) -> tuple[str, int] | None:
+    """As :func:`find_reference`, with the index of the label's line."""
     for index, line in enumerate(lines):
         is_label, rest = reference_label_value(line)
         if not is_label:
             continue
         value = rest or _next_nonempty(lines, index)
         if value and not value.lower().startswith(("uw ", "bijlage")):
-            return repair_spaces(value)
+            return repair_spaces(value), index
     return None
 
 

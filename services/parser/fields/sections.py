@@ -56,9 +56,11 @@ def _from_printed(lines: list[str]) -> list[Block]:
     for index, text in enumerate(texts):
         if not text:
             continue
+        # A question can head a section ('Wat betekent dit voor gemeenten?'): '?' alone of
+        # the stops does not rule a heading out.
         if text[0] == HEADING_MARK or (
             (not current or current_ended)
-            and _looks_like_heading(text, following[index], ends[index])
+            and _looks_like_heading(text, following[index], ends[index] and text[-1] != "?")
         ):
             _flush(blocks, current)
             blocks.append(Block(text.lstrip(HEADING_MARK), heading=True))

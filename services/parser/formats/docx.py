@@ -65,6 +65,14 @@ class _Package:
             raise Unprocessable("too-large", f"{name} unpacks to {info.file_size} bytes")
         return etree.fromstring(self._zip.read(name), parser=safe_parser())
 
+    def relationship_targets(self, source: str, rel_type: str) -> dict[str, str]:
+        """Relationship id -> part name, for ``source``'s internal relationships of a type."""
+        folder, name = posixpath.split(source)
+        rels = self.part(posixpath.join(folder, "_rels", f"{name}.rels"))
+        return {rel.get("Id", ""): _resolve(folder, rel.get("Target", ""))
+                for rel in (rels.iter(f"{_REL}Relationship") if rels is not None else ())
+                if rel.get("Type") == rel_type and rel.get("TargetMode") != "External"}
+
     def related(self, source: str, rel_type: str) -> etree._Element | None:
         """The first part ``source`` refers to with a relationship of ``rel_type``."""
         folder, name = posixpath.split(source)
@@ -107,16 +115,31 @@ def _content_type(types: etree._Element, name: str) -> str | None:
 
 
 def extract_text(body: bytes) -> str:
-    """Paragraph texts separated by blank lines, headings marked with '### '."""
+    """Paragraph texts separated by blank lines, headings marked with '### '.
+
+    In document order: the headers, then the body with its tables and text boxes, then the
+    footers. The Tweede Kamer's moties are laid out in a table, so table text is text.
+    """
     return _text(_Package(body))
+
+
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_HEADER = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/header",
+           f"{_W}headerReference")
+_FOOTER = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer",
+           f"{_W}footerReference")
+# A paragraph whose parent is one of these is in the main flow or a table cell: only a
+# paragraph elsewhere (a text box) can be the second copy Word keeps for old readers.
+_FLOW_PARENTS = frozenset({f"{_W}body", f"{_W}tc", f"{_W}sdtContent"})
 
 
 def _text(package: _Package) -> str:
     assert package.document is not None
     names, default = _paragraph_styles(package.related(package.main, _STYLES))
     blocks: list[str] = []
-    for paragraph in package.document.iterchildren(f"{_W}body"):
-        for p in paragraph.iterchildren(f"{_W}p"):
+    for root in [*_parts(package, _HEADER), package.document, *_parts(package, _FOOTER)]:
+        for p in _paragraphs(root):
             text = _paragraph_text(p).strip()
             if not text:
                 continue
@@ -125,6 +148,40 @@ def _text(package: _Package) -> str:
             style = default if style is None else style
             blocks.append(f"### {text}" if style.lower().startswith("heading") else text)
     return "\n\n".join(blocks)
+
+
+def _paragraphs(root: etree._Element) -> list[etree._Element]:
+    """Every paragraph under ``root`` in document order: body, table cells, text boxes.
+
+    A text box is stored twice (a drawing, and a VML copy under ``mc:Fallback`` for old
+    readers); the copy is skipped.
+    """
+    found = []
+    for p in root.iter(f"{_W}p"):
+        parent = p.getparent()
+        if parent is not None and parent.tag not in _FLOW_PARENTS and any(
+                ancestor.tag == _MC_FALLBACK for ancestor in p.iterancestors()):
+            continue
+        found.append(p)
+    return found
+
+
+def _parts(package: _Package, kind: tuple[str, str]) -> list[etree._Element]:
+    """The header (or footer) parts the document's sections refer to, each once, in order."""
+    assert package.document is not None
+    rel_type, reference = kind
+    targets = package.relationship_targets(package.main, rel_type)
+    parts: list[etree._Element] = []
+    seen: set[str] = set()
+    for ref in package.document.iter(reference):
+        target = targets.get(ref.get(_R_ID, ""))
+        if target is None or target in seen:
+            continue
+        seen.add(target)
+        part = package.part(target)
+        if part is not None:
+            parts.append(part)
+    return parts
 
 
 _NS = {"w": _W[1:-1]}

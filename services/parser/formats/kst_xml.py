@@ -7,6 +7,7 @@ Parsed without network access or entity expansion. A letter adds ``brief`` with
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import date
 
 from lxml import etree
@@ -102,8 +103,37 @@ def parse_kst_xml(body: bytes, related: dict[str, str] | None = None) -> Draft:
         warnings.append("metadata is external (metadata.xml) and was not supplied")
     draft = kst_metadata.to_draft(meta)
     draft.warnings.extend(warnings)
+    from_metadata = _filled(draft)
     _read_document(root, draft)
+    _note_origins(draft, from_metadata, "metadata.xml" if external else "embedded <meta>")
     return draft
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in (
+    "urls", "warnings", "origins", "upstream_kst_id", "tk_guid"))
+# Where in the publication each field is read (for ``parse --explain``).
+_ELEMENTS = {
+    "vergaderjaar": "<tekstregel inhoud='vergaderjaar'>", "dossier": "<dossiernr>",
+    "ondernummer": "<ondernummer>", "document_date": "<datum>/<dagtekening> @isodatum",
+    "addressee": "<ontvanger>", "document_type": "<brief>",
+    "ministry": "the stuk's <titel> or the signer's <functie>",
+    "signatories": "<ondertekening>", "sections": "<tussenkop> and <al>",
+    "body_text": "<tussenkop> and <al>", "footnotes": "<noot>",
+    "cites": "Kamerstuk citations in <al> and <noot>", "title": "<stuk>/<titel>",
+}
+
+
+def _filled(draft: Draft) -> set[str]:
+    """The names of the record fields ``draft`` has a value for."""
+    return {name for name in _RECORD_FIELDS if getattr(draft, name)}
+
+
+def _note_origins(draft: Draft, from_metadata: set[str], metadata: str) -> None:
+    for name in _filled(draft):
+        element = _ELEMENTS.get(name)
+        own = element is not None and (name not in from_metadata or name in draft.origins)
+        draft.origins[name] = (f"kst XML {element}" if own and element
+                               else f"kst metadata ({metadata})")
 
 
 def _read_document(root: etree._Element, draft: Draft) -> None:
@@ -129,6 +159,9 @@ def _read_document(root: etree._Element, draft: Draft) -> None:
         "\n".join([own.body_text or ""] + [note.text for note in notes]))
     if draft.title is None:
         draft.title = stuk_title or _first_title(root)
+    if own.body_text is None:
+        draft.warnings.append("body_text: not read: the publication has no text "
+                              "(no <al> or <tussenkop> outside its head and signature)")
     _override(draft, own)
 
 
@@ -138,6 +171,7 @@ def _override(draft: Draft, own: Draft) -> None:
         mine, theirs = getattr(own, name), getattr(draft, name)
         if mine is None:
             continue
+        draft.origins[name] = f"kst XML {_ELEMENTS[name]}"
         if theirs is not None and theirs != mine and name not in ("document_type",):
             draft.warnings.append(f"{name} differs: document {mine!s}, metadata {theirs!s}")
         if name != "document_type" or theirs is None:
@@ -145,6 +179,7 @@ def _override(draft: Draft, own: Draft) -> None:
     for name in ("signatories", "sections", "footnotes", "cites", "body_text"):
         if getattr(own, name):
             setattr(draft, name, getattr(own, name))
+            draft.origins[name] = f"kst XML {_ELEMENTS[name]}"
 
 
 def _first_title(root: etree._Element) -> str | None:

@@ -70,3 +70,22 @@ def test_schema_prints_both(capsys: pytest.CaptureFixture[str]) -> None:
 def test_docs_schema_in_sync(name: str) -> None:
     """docs/schema holds exactly what 'kamerstroom schema' prints (regenerate if not)."""
     assert render(schemas()[name]) == (DOCS / name).read_text(encoding="utf-8")
+
+
+def test_parse_explain_names_rule_and_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """--explain shows each field's value with the rule and the input line it came from."""
+    status = main(["parse", "--explain", str(LETTERS / "Kamerbrief_water_en_Bodem.txt")])
+    out = capsys.readouterr().out
+    assert 0 == status
+    assert 'subject: "Water en Bodem sturend"\n    <- letterhead (subject), line 7\n' in out
+    assert "reference: \"IENW/BSK-2022/283041\"\n    <- letterhead reference label, line 52" in out
+
+
+def test_parse_explain_names_page_and_box(capsys: pytest.CaptureFixture[str]) -> None:
+    """For a PDF the place is a page and a box; an empty field shows why it is empty."""
+    motie = LETTERS.parent / "documents" / "tk-resource-motie-21501-02-3121.pdf"
+    status = main(["parse", "--explain", str(motie)])
+    out = capsys.readouterr().out
+    assert 0 == status
+    assert "ondernummer: \"3121\"\n    <- Kamerstuk head (ondernummer), page 1, box (" in out
+    assert "subject: null\n    <- subject: not read: no 'Betreft'" in out

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import docx
 import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
 
 from services.parser.formats.docx import extract_text
 from shared.errors import Unprocessable
@@ -18,14 +21,25 @@ from tests.unit.parser import makers
 
 
 def _python_docx_text(body: bytes) -> str:
-    """The reading the reader must match: python-docx's paragraphs, 'Heading' styles marked."""
+    """The reading the reader must match: python-docx's paragraphs in document order, table
+    cells included, 'Heading' styles marked."""
     blocks = []
-    for paragraph in docx.Document(io.BytesIO(body)).paragraphs:
+    for paragraph in _paragraphs(docx.Document(io.BytesIO(body))):
         text = paragraph.text.strip()
         if text:
             style = (paragraph.style.name if paragraph.style is not None else "") or ""
             blocks.append(f"### {text}" if style.lower().startswith("heading") else text)
     return "\n\n".join(blocks)
+
+
+def _paragraphs(container: Any) -> Iterator[Paragraph]:
+    for item in container.iter_inner_content():
+        if isinstance(item, Paragraph):
+            yield item
+        else:
+            for tr in item._tbl.tr_lst:
+                for tc in tr.tc_lst:
+                    yield from _paragraphs(_Cell(tc, item))
 
 
 def _mixed_runs_docx() -> bytes:
@@ -87,3 +101,29 @@ def test_zip_that_is_no_word_document() -> None:
     with pytest.raises(Unprocessable) as caught:
         extract_text(out.getvalue())
     assert "malformed-docx" == caught.value.reason
+
+
+def _text_box(text: str) -> str:
+    """A run holding a text box as Word writes one: a drawing, and a VML copy as fallback."""
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+          'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+          'xmlns:v="urn:schemas-microsoft-com:vml"')
+    content = f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+    return (f"<w:r {ns}><mc:AlternateContent><mc:Choice Requires=\"wps\"><wps:txbx>{content}"
+            f"</wps:txbx></mc:Choice><mc:Fallback><v:textbox>{content}</v:textbox>"
+            "</mc:Fallback></mc:AlternateContent></w:r>")
+
+
+def test_reads_headers_text_boxes_tables_and_footers_in_order() -> None:
+    """Header, body, a text box (once, not its fallback copy), a table cell, footer."""
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "Ministerie van Defensie"
+    document.add_paragraph("Geachte voorzitter,")
+    document.add_paragraph("Hier staat een kader:")._p.append(parse_xml(_text_box("In het kader")))
+    document.add_table(rows=1, cols=2).cell(0, 1).text = "Nr. 10"
+    document.sections[0].footer.paragraphs[0].text = "Pagina 1 van 1"
+    out = io.BytesIO()
+    document.save(out)
+    assert ["Ministerie van Defensie", "Geachte voorzitter,", "Hier staat een kader:",
+            "In het kader", "Nr. 10", "Pagina 1 van 1"] == extract_text(out.getvalue()).split("\n\n")

@@ -121,11 +121,22 @@ def test_registry_codes_are_unique_and_lowercase() -> None:
     [
         ("Kamerstuk 33009, nr. 117", [Citation(dossier="33009", ondernummer="117")]),
         ("Kamerstukken 32 698, nr. 64", [Citation(dossier="32698", ondernummer="64")]),
-        ("Kamerstuk 33400-J, nr. 19", [Citation(dossier="33400-J", ondernummer="19")]),
+        ("Kamerstuk 33400-J, nr. 19", [Citation(dossier="33400", toevoeging="J", ondernummer="19")]),
         ("Kamerstukken 33 037, nrs. 431 en 437",
          [Citation(dossier="33037", ondernummer="431"),
           Citation(dossier="33037", ondernummer="437")]),
         ("Kamerstuk 2022Z24775", []),
+        ("Kamerstukken II 2009/10, 32 123 XVI, nr. 30",
+         [Citation(dossier="32123", toevoeging="XVI", ondernummer="30")]),
+        ("Kamerstuk 21 501-32, nr. 1703",
+         [Citation(dossier="21501", toevoeging="32", ondernummer="1703")]),
+        ("zie kst-36124-3.", [Citation(dossier="36124", ondernummer="3")]),
+        ("kst-21501-02-3121", [Citation(dossier="21501", toevoeging="02", ondernummer="3121")]),
+        ("TK 2021–2022, 35 925 VII, nr. 6",
+         [Citation(dossier="35925", toevoeging="VII", ondernummer="6")]),
+        ("Kamerstukken II 2020/21, 22 112 nr. 2953.",
+         [Citation(dossier="22112", ondernummer="2953")]),
+        ("Kamerstuk 32 813, nr. 952, 2022", [Citation(dossier="32813", ondernummer="952")]),
     ],
 )
 def test_citations(text: str, expected: list[Citation]) -> None:

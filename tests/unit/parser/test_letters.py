@@ -127,8 +127,10 @@ def test_circulaire_body_has_no_sidebar(circulaire: Kamerbrief) -> None:
 
 
 def test_circulaire_citations(circulaire: Kamerbrief) -> None:
-    """The two motions cited by Kamerstuk number."""
-    assert [Citation(dossier="32852", ondernummer="199"),
+    """The SER letter ('Kamerstuk 32852 nr. 209', printed without a comma) and the two
+    motions cited by Kamerstuk number."""
+    assert [Citation(dossier="32852", ondernummer="209"),
+            Citation(dossier="32852", ondernummer="199"),
             Citation(dossier="32813", ondernummer="952")] == circulaire.cites
 
 
@@ -159,7 +161,8 @@ def test_water_ministry(water: Kamerbrief) -> None:
 
 def test_water_citations(water: Kamerbrief) -> None:
     """Kamerstukken cited in footnotes, spaced dossier numbers and toevoeging included."""
-    cited = {(c.dossier, c.ondernummer) for c in water.cites}
+    cited = {(c.dossier + (f"-{c.toevoeging}" if c.toevoeging else ""), c.ondernummer)
+             for c in water.cites}
     for expected in [("33400-J", "19"), ("32698", "64"), ("33037", "431"), ("33037", "437"),
                      ("27615", "574"), ("28625", "343"), ("27625", "573"), ("35325", "5")]:
         assert expected in cited, expected

@@ -1,0 +1,460 @@
+"""A PDF's text by where it stands on the page, not by the order it was written in.
+
+PDFium gives each page's text as rectangles (runs of characters on one line in one style);
+the character in each rectangle's middle gives its type size (its loose box) and weight. From
+that geometry this module sorts a page into regions:
+
+- the **colofon**: the Rijkshuisstijl's narrow right column (address, 'Kenmerk', 'Datum',
+  'Pagina N van M'), set off from the body by a horizontal gap; on page 1 it is kept for
+  the letterhead, on later pages it is a running header and dropped;
+- the **logo**: text at the top of page 1 right of the middle (the ministry's wordmark);
+- the **foot**: rows at the bottom of a page in smaller type than the body, or below a wide
+  vertical gap; rows there that start with a footnote number are footnotes, the rest is
+  the page footer (dropped);
+- the **body**: everything else, one row per printed line, in reading order. Footnote
+  markers (digits in small type inside a body row) are taken out of the text and kept.
+
+All coordinates are PDF points with y growing upwards, as PDFium reports them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from typing import Any
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+
+from services.parser.fields.body import is_page_footer
+from services.parser.fields.footnotes import join_note_lines
+from shared.errors import Unprocessable
+
+_COLOFON_X = 0.68  # the colofon column starts right of this fraction of the page width
+_COLUMN_GAP = 18.0  # points of empty space that separate two columns on one row
+_LOGO_TOP = 0.86  # page 1 rows above this fraction of the height, right of the middle
+_SMALL = 0.93  # a row in type below this share of the body size is small type
+_MARKER = 0.8  # a footnote marker is set below this share of its row's type size
+_FOOT_GAP = 3.5  # a gap of this many body line heights sets off the page foot
+_FOOT_ZONE = 0.3  # ... when it lies in the bottom part of the page
+_NOTE_START = re.compile(r"^(\d{1,3})(?:\s+|(?=[^\W\d_]))(\S.*)?$")
+_PDFIUM_CHARS = str.maketrans({"\x02": "-", "\ufffe": "-", "\r": "", "\n": " "})
+HEADING_CHARS = 80  # a bold line longer than this is emphasis in running text, no heading
+_STYLED_BELOW = 0.4  # every line in this lower part of a page has its style looked up
+_WORD_GAP = 0.22  # em: wider gaps between two spans are a word space
+_DIGITS = re.compile(r"^\d{1,3}$")
+
+
+@dataclass(slots=True)
+class Span:
+    """One PDFium text rectangle: its text, box, type size and whether it is bold."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    bold: bool
+    # 0 for a measured rectangle; else the line's number on its page: a long line of
+    # running text whose box was not asked for (see ``_one_rect_per_line``).
+    unmeasured: int = 0
+
+
+@dataclass(slots=True)
+class Line:
+    """One printed line of one region of a page; its measures are taken once, on creation."""
+
+    page: int
+    spans: list[Span]
+    text: str = ""
+    markers: list[str] = field(default_factory=list)
+    size: float = field(init=False)  # the type size most of its characters are set in
+    bold: bool = field(init=False)  # whether every character is bold
+    top: float = field(init=False)
+    bottom: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        spans = self.spans
+        if len(spans) == 1:  # most lines: no counting
+            span = spans[0]
+            self.size, self.bold, self.top, self.bottom = span.size, span.bold, span.y1, span.y0
+            return
+        weights: Counter[float] = Counter()
+        for span in spans:
+            weights[round(span.size, 1)] += len(span.text.strip())
+        self.size = weights.most_common(1)[0][0] if weights else 0.0
+        self.bold = all(span.bold for span in spans if span.text.strip())
+        self.top = max(span.y1 for span in spans)
+        self.bottom = min(span.y0 for span in spans)
+
+    def where(self) -> str:
+        """'page 2, box (72,640)-(514,652)' for ``--explain``."""
+        if self.spans[0].unmeasured:
+            return f"page {self.page}, printed line {self.spans[0].unmeasured}"
+        x0 = min(span.x0 for span in self.spans)
+        x1 = max(span.x1 for span in self.spans)
+        return f"page {self.page}, box ({x0:.0f},{self.bottom:.0f})-({x1:.0f},{self.top:.0f})"
+
+
+@dataclass
+class Note:
+    """A footnote read from a page's foot: its number, text and the lines it came from."""
+
+    number: str
+    text: str
+    lines: list[Line]
+
+
+@dataclass
+class Layout:
+    """A PDF's text sorted into regions (see the module docstring)."""
+
+    body: list[Line] = field(default_factory=list)
+    colofon: list[Line] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    dropped: list[Line] = field(default_factory=list)
+    pages: int = 0
+
+
+def read_layout(body: bytes) -> Layout:
+    """The regions of every page. Raises ``Unprocessable`` for a PDF that cannot be opened."""
+    try:
+        document = pdfium.PdfDocument(body)
+    except pdfium.PdfiumError as exc:
+        raise Unprocessable("malformed-pdf", f"the PDF cannot be opened: {exc}") from exc
+    try:
+        pages = [_page_rows(document, index) for index in range(len(document))]
+    finally:
+        document.close()
+    return _sort(pages)
+
+
+_Page = tuple[float, float, list[Line]]  # width, height, rows (segments) top to bottom
+
+
+def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
+    page = document[index]
+    try:
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        try:
+            spans = _spans(textpage, height)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    if _one_per_row(spans):  # the common page: no row holds two rectangles
+        return width, height, [Line(index + 1, [span]) for span in spans]
+    if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
+        spans = _remeasured(document, index, height)
+    return width, height, _segments(_rows(spans), index + 1, width)
+
+
+def _remeasured(document: pdfium.PdfDocument, index: int, height: float) -> list[Span]:
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return _spans(textpage, height, every=True)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _one_per_row(spans: list[Span]) -> bool:
+    """Whether each rectangle lies below the one before it, overlapping it (ascenders on
+    descenders) by less than ``_rows`` asks of a row: each is a row of its own, already in
+    reading order, and the grouping would change nothing."""
+    measured = [span for span in spans if not span.unmeasured]
+    return all(after.y1 - before.y0 < 0.5 * min(after.y1 - after.y0, before.y1 - before.y0)
+               and after.y1 < before.y1
+               for before, after in pairwise(measured))
+
+
+def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
+    """The page's text rectangles with the type size and weight of their characters.
+
+    PDFium's page text has one line per printed line. On most pages each line is one
+    rectangle, whose text is the line's and whose style is its first character's. Only on a
+    page with lines of several rectangles (a column gap, a marker, a change of type) is
+    each rectangle's text asked for, which costs a pass over the page each time.
+    """
+    spans: list[Span] = []
+    raw = textpage.raw
+    # One pass over the page: PDFium's line-end hyphen marks become the printed '-'.
+    text = textpage.get_text_range()
+    if "\x02" in text or "\ufffe" in text:  # replace() is many times faster than translate()
+        text = text.replace("\x02", "-").replace("\ufffe", "-")
+    pieces = text.split("\r\n")
+    lines = sum(1 for piece in pieces if piece.strip())
+    if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
+        return _one_rect_per_line(raw, pieces, height, every=every)
+    style = (0.0, False)
+    position = 0
+    buffers = _buffers()
+    for piece in pieces:
+        start, position = position, position + len(piece) + 2
+        if not piece.strip():
+            continue
+        count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
+        if count == 1:  # this line is one rectangle: the fast way, as above
+            line = _one_rect_per_line(raw, [piece], height, start, every=True, buffers=buffers)
+            spans.extend(line)
+            style = (line[0].size, line[0].bold) if line else style
+            continue
+        for index in range(count):
+            span, style = _bounded_span(textpage, index, style)
+            if span is not None:
+                spans.append(span)
+    return spans
+
+
+_Buffers = tuple[Any, Any, Any, Any, Any]
+
+
+def _buffers() -> _Buffers:
+    """A character box and four coordinates for PDFium to fill."""
+    return (pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double(),
+            ctypes.c_double())
+
+
+def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: int = 0,
+                       *, every: bool = False, buffers: _Buffers | None = None) -> list[Span]:
+    """The page (or one line, at character ``offset``) whose rectangles are as many as its
+    lines, one each, in order, after the last ``FPDFText_CountRects``: each line's text is
+    its rectangle's, its style its first character's.
+
+    Asking PDFium for a line's box and style costs three calls, so it is done where the
+    answer decides something (all lines with ``every``): in the lower part of the page,
+    where the foot is told by its smaller type and a gap, box and size; higher up, the box
+    and boldness of lines short enough to be a colofon line or a heading. A longer line
+    higher up is running text in the type of the first line measured.
+    """
+    box, left, top, right, bottom = buffers or _buffers()
+    get_rect = pdfium_c.FPDFText_GetRect
+    count = sum(1 for piece in pieces if piece.strip())
+    tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
+    spans: list[Span] = []
+    plain: tuple[float, bool] | None = None
+    nan = math.nan
+    rect = 0
+    position = offset  # the first character of the piece
+    for piece in pieces:
+        start, position = position, position + len(piece) + 2
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        rect += 1
+        if not every and plain is not None and rect <= tail and len(stripped) > HEADING_CHARS:
+            spans.append(Span(stripped, nan, nan, nan, nan, *plain, unmeasured=rect))
+            continue
+        get_rect(raw, rect - 1, left, top, right, bottom)
+        first = start + len(piece) - len(piece.lstrip())
+        if not every and plain is not None and rect <= tail:
+            # Higher up only boldness decides (a heading): the size is the page's.
+            style = (plain[0], pdfium_c.FPDFText_GetFontWeight(raw, first) >= 600)
+        else:
+            style = _style_of(raw, first, box) or plain or (0.0, False)
+            plain = plain or (style[0], False)
+        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, *style))
+    return spans
+
+
+def _style_of(raw: object, char: int, box: object) -> tuple[float, bool] | None:
+    """As :func:`_style`, filling a box the caller made once."""
+    if not pdfium_c.FPDFText_GetLooseCharBox(raw, char, box):
+        return None
+    return box.top - box.bottom, pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600  # type: ignore[attr-defined]
+
+
+def _bounded_span(textpage: pdfium.PdfTextPage, index: int,
+                  style: tuple[float, bool]) -> tuple[Span | None, tuple[float, bool]]:
+    """Rectangle ``index`` of the last ``FPDFText_CountRects`` call, with its own text."""
+    x0, y0, x1, y1 = textpage.get_rect(index)
+    text = textpage.get_text_bounded(x0, y0, x1, y1)
+    if not text.strip():
+        return None, style
+    char = _char_at(textpage.raw, x0, y0, x1, y1)
+    # A character PDFium cannot place keeps the style of the one before it.
+    style = (_style(textpage.raw, char) if char >= 0 else None) or style
+    return Span(text.translate(_PDFIUM_CHARS), x0, y0, x1, y1, *style), style
+
+
+def _style(raw: object, char: int) -> tuple[float, bool] | None:
+    """The type size (height of the loose character box) and boldness of one character."""
+    box = pdfium_c.FS_RECTF()
+    if not pdfium_c.FPDFText_GetLooseCharBox(raw, char, ctypes.byref(box)):
+        return None
+    return box.top - box.bottom, pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600
+
+
+def _char_at(raw: object, x0: float, y0: float, x1: float, y1: float) -> int:
+    """A character of the rectangle: the one in its middle (its edge may be nearer a
+    neighbour in other type), else the one at its left edge; -1 when PDFium finds none."""
+    middle = (y0 + y1) / 2
+    char: int = pdfium_c.FPDFText_GetCharIndexAtPos(raw, (x0 + x1) / 2, middle, 1.0, 1.0)
+    if char < 0:
+        char = pdfium_c.FPDFText_GetCharIndexAtPos(raw, x0 + 0.5, middle, 2.0, 2.0)
+    return char
+
+
+def _rows(spans: list[Span]) -> list[list[Span]]:
+    """Spans grouped into printed rows (vertical overlap), top to bottom, left to right."""
+    rows: list[list[Span]] = []
+    bands: list[tuple[float, float]] = []
+    for span in sorted(spans, key=lambda s: -s.y1):
+        for back in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+            low, high = bands[back]
+            if span.y1 <= low:  # wholly below the row: no overlap (the common case)
+                continue
+            overlap = min(high, span.y1) - max(low, span.y0)
+            if overlap >= 0.5 * min(high - low, span.y1 - span.y0):
+                rows[back].append(span)
+                bands[back] = (min(low, span.y0), max(high, span.y1))
+                break
+        else:
+            rows.append([span])
+            bands.append((span.y0, span.y1))
+    return [sorted(row, key=lambda s: s.x0) for row in rows]
+
+
+def _segments(rows: list[list[Span]], page: int, width: float) -> list[Line]:
+    """Each row split where a column starts: a gap, then text right of the colofon line."""
+    lines: list[Line] = []
+    for row in rows:
+        current = [row[0]]
+        for span in row[1:]:
+            if span.x0 - current[-1].x1 > _COLUMN_GAP and span.x0 >= _COLOFON_X * width:
+                lines.append(Line(page, current))
+                current = []
+            current.append(span)
+        lines.append(Line(page, current))
+    return lines
+
+
+def _sort(pages: list[_Page]) -> Layout:
+    """Assign every line a region, then write the body and footnote texts."""
+    layout = Layout(pages=len(pages))
+    body_size = _body_size(pages)
+    feet: list[Line] = []
+    for width, height, lines in pages:
+        in_body = []
+        for line in lines:
+            region = _region(line, width, height)
+            if region == "colofon" and line.page == 1:
+                layout.colofon.append(line)
+            elif region == "body":
+                in_body.append(line)
+            else:
+                layout.dropped.append(line)
+        foot = _foot(in_body, height, body_size)
+        layout.body.extend(in_body[: len(in_body) - len(foot)])
+        feet.extend(foot)
+    layout.notes = _notes(feet, layout.dropped)
+    numbers = {note.number for note in layout.notes}
+    for line in layout.body + layout.colofon:
+        _write(line, numbers)
+    return layout
+
+
+def _body_size(pages: list[_Page]) -> float:
+    """The type size most characters of the document are set in."""
+    weights: Counter[float] = Counter()
+    for _, _, lines in pages:
+        for line in lines:
+            for span in line.spans:
+                weights[round(span.size, 1)] += len(span.text)
+    return weights.most_common(1)[0][0] if weights else 0.0
+
+
+def _region(line: Line, width: float, height: float) -> str:
+    """'colofon', 'running' (page numbers) or 'body'."""
+    x0 = line.spans[0].x0
+    text = line.spans[0].text.strip() if len(line.spans) == 1 else "".join(
+        span.text for span in line.spans).strip()
+    if is_page_footer(text):
+        return "running"
+    if x0 >= _COLOFON_X * width:
+        return "colofon"
+    if line.page == 1 and line.bottom >= _LOGO_TOP * height and x0 >= width / 2:
+        return "colofon"  # the ministry's wordmark
+    return "body"
+
+
+def _foot(lines: list[Line], height: float, body_size: float) -> list[Line]:
+    """The page's foot: its last rows in small type, and the rows below a wide gap near
+    the bottom when some of them are in small type (a printed footer of mixed sizes)."""
+    start = len(lines)
+    while start > 0 and lines[start - 1].size < _SMALL * body_size:
+        start -= 1
+    line_height = body_size or 10.0
+    for index in range(len(lines) - 1, 0, -1):
+        if lines[index].top > _FOOT_ZONE * height:
+            break
+        if lines[index - 1].bottom - lines[index].top > _FOOT_GAP * line_height:
+            if any(span.size < _SMALL * body_size for line in lines[index:] for span in line.spans):
+                start = min(start, index)
+            break
+    return lines[start:]
+
+
+def _notes(foot: list[Line], dropped: list[Line]) -> list[Note]:
+    """Footnotes from the page feet, numbered on from one page to the next.
+
+    A foot row that starts with the next footnote number starts a note; later rows continue
+    it; rows before the first note (a printed page footer) are dropped.
+    """
+    notes: list[Note] = []
+    expected = 1
+    for line in foot:
+        text = _joined(line.spans)
+        match = _NOTE_START.match(text)
+        if match and int(match[1]) == expected:
+            notes.append(Note(match[1], (match[2] or "").strip(), [line]))
+            expected += 1
+        elif notes and line.page == notes[-1].lines[-1].page:
+            notes[-1].text = join_note_lines(notes[-1].text, text)
+            notes[-1].lines.append(line)
+        else:
+            dropped.append(line)
+    return notes
+
+
+def _write(line: Line, numbers: set[str]) -> None:
+    """Fill ``line.text``, leaving out footnote markers of ``numbers`` (kept in ``markers``)."""
+    if len(line.spans) == 1:
+        line.text = line.spans[0].text.strip()
+        return
+    size = line.size
+    kept: list[Span] = []
+    for span in line.spans:
+        text = span.text.strip()
+        if (kept and text in numbers and span.size < _MARKER * size and _DIGITS.match(text)
+                and span.y0 >= kept[-1].y0 - 0.5):
+            line.markers.append(text)
+            # The text goes on where the marker ends: no word space where it stood.
+            kept[-1] = replace(kept[-1], x1=span.x1)
+            continue
+        kept.append(span)
+    line.text = _joined(kept)
+
+
+def _joined(spans: list[Span]) -> str:
+    """The spans' texts left to right; a space where the print leaves one between them."""
+    parts: list[str] = []
+    previous: Span | None = None
+    for span in spans:
+        # Kerning leaves up to ~0.19 em inside a word; a word space is wider and is usually
+        # a character of one of the two spans already.
+        if previous is not None and span.x0 - previous.x1 > _WORD_GAP * previous.size and (
+                not parts[-1].endswith(" ") and not span.text.startswith(" ")):
+            parts.append(" ")
+        parts.append(span.text)
+        previous = span
+    return " ".join("".join(parts).split())
