@@ -24,15 +24,16 @@ class Sizes:
     webhook_stream_events: int
     webhook_stream_endpoints: int
     backfill_records: int
+    replay_events: int
 
 
 FULL = Sizes(pipeline_letters=5_000, latency_rate=50.0, latency_seconds=30.0, parser_letters=500,
              webhook_fanout_endpoints=1_000, webhook_fanout_rounds=5, webhook_stream_events=2_000,
-             webhook_stream_endpoints=10, backfill_records=10_000)
+             webhook_stream_endpoints=10, backfill_records=10_000, replay_events=10_000)
 QUICK = Sizes(pipeline_letters=100, latency_rate=50.0, latency_seconds=2.0, parser_letters=6,
               webhook_fanout_endpoints=20, webhook_fanout_rounds=2, webhook_stream_events=20,
               webhook_stream_endpoints=3,
-              backfill_records=60)
+              backfill_records=60, replay_events=200)
 
 
 @dataclass(frozen=True)

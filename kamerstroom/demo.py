@@ -75,7 +75,7 @@ async def run_demo(base: Settings) -> int:
 
 async def _pipeline(settings: Settings, webhook: WebhookReceiver,
                     constructed: dict[str, str]) -> int:
-    topology = Topology(settings.namespace)
+    topology = Topology.of(settings)
     probe = RabbitMQBroker(settings.amqp_url, topology)
     try:
         await connect_with_retry(probe, attempts=3)

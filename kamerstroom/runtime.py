@@ -61,7 +61,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings, names: Sequence[str]) -> Runtime:
-        broker = RabbitMQBroker(settings.amqp_url, Topology(settings.namespace),
+        broker = RabbitMQBroker(settings.amqp_url, Topology.of(settings),
                                 connection_name=f"kamerstroom {'+'.join(names)}")
         return cls(settings, names, broker, HealthServer(settings.http_host, settings.http_port))
 

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from yarl import URL
 
 from shared.errors import ConfigError
+from shared.messaging.topology import DEFAULT_EVENT_LOG_MAX_AGE, MAX_AGE_PATTERN
 from shared.webhook_urls import UnsafeURL, check_before_connect
 
 SOURCE_NAMES = ("officielebekendmakingen", "tweedekamer")
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     broker_connect_timeout: float = Field(default=60.0, gt=0, description=(
         "Seconds a service waits at start for an unreachable broker before it exits with "
         "status 2; once running it reconnects forever."))
+    event_log_max_age: str = Field(default=DEFAULT_EVENT_LOG_MAX_AGE, description=(
+        "How long the event log <ns>.events.log keeps an event (RabbitMQ x-max-age: a "
+        "number and one of Y, M, D, h, m, s)."))
+    event_log_max_bytes: int | None = Field(default=None, gt=0, description=(
+        "Largest size of the event log in bytes (x-max-length-bytes); unset: no size limit."))
 
     # Logging
     log_format: Literal["json", "console"] = "json"
@@ -98,6 +104,14 @@ class Settings(BaseSettings):
     def _schedule_values(cls, value: list[float]) -> list[float]:
         if not value or any(s < 0 for s in value):
             raise ValueError("expected one or more delays in seconds, none negative, e.g. 0,5,300")
+        return value
+
+    @field_validator("event_log_max_age")
+    @classmethod
+    def _max_age(cls, value: str) -> str:
+        if not MAX_AGE_PATTERN.match(value):
+            raise ValueError(f"expected a number and one of Y, M, D, h, m, s (RabbitMQ's "
+                             f"x-max-age), e.g. 365D or 12h; got {value!r}")
         return value
 
     @field_validator("sources")

@@ -49,7 +49,7 @@ def _backfill(args: argparse.Namespace) -> int:
 
 async def run(settings: Settings, source_name: str, window: Window) -> int:
     """Backfill one source; exit status 0 when the walk completed."""
-    broker = RabbitMQBroker(settings.amqp_url, Topology(settings.namespace),
+    broker = RabbitMQBroker(settings.amqp_url, Topology.of(settings),
                             connection_name=f"kamerstroom backfill {source_name}")
     await connect_with_retry(broker, attempts=3)
     store = FetcherStore(settings.db_path)

@@ -88,6 +88,7 @@ class RabbitMQBroker(Broker):
                 publisher_confirms=True, on_return_raises=True
             )
             await self._declare(self._publish_channel)
+            await self._declare_event_log(self._connection)
         except aiormq.exceptions.ProbableAuthenticationError as exc:
             # A wrong user or password never heals by retrying: say so once, at start.
             raise ConfigError(f"the broker at {_safe_url(self._url)} refused the login "
@@ -119,6 +120,29 @@ class RabbitMQBroker(Broker):
             )
             queue = await channel.declare_queue(binding.queue, durable=True, arguments=args)
             await queue.bind(self._exchanges[binding.exchange], binding.pattern)
+
+    async def _declare_event_log(self, connection: AbstractRobustConnection) -> None:
+        """Declare the stream ``<ns>.events.log`` and bind it to ``<ns>.events``.
+
+        A stream's retention is fixed when it is first declared: if it exists with other
+        arguments (an operator changed ``KAMERSTROOM_EVENT_LOG_*``), or the broker has no
+        streams, this logs one warning and goes on, because the live events do not depend
+        on the log. It uses a channel of its own, since the broker closes the channel of a
+        refused declare.
+        """
+        t = self.topology
+        channel = await connection.channel(publisher_confirms=False)
+        try:
+            queue = await channel.declare_queue(t.event_log, durable=True,
+                                                arguments=dict(event_log_arguments(t)))
+            await queue.bind(t.events, t.event_log_binding.pattern)
+        except aiormq.exceptions.ChannelClosed as exc:
+            log.warning("event log not declared as configured; the broker keeps the one it "
+                        "has (see docs/events.md, retention)", stream=t.event_log,
+                        wanted=event_log_arguments(t), error=str(exc))
+        finally:
+            with contextlib.suppress(*_BROKER_ERRORS):
+                await channel.close()
 
     async def declare_retry_queues(self, delays: Sequence[float]) -> None:
         if self._publish_channel is None:
@@ -400,11 +424,22 @@ def retry_queue_arguments(topology: Topology, seconds: float) -> Arguments:
     }
 
 
+def event_log_arguments(topology: Topology) -> dict[str, str | int]:
+    """The stream's arguments: ``x-max-age`` always, ``x-max-length-bytes`` when set."""
+    arguments: dict[str, str | int] = {"x-queue-type": "stream",
+                                       "x-max-age": topology.event_log_max_age}
+    if topology.event_log_max_bytes is not None:
+        arguments["x-max-length-bytes"] = topology.event_log_max_bytes
+    return arguments
+
+
 async def delete_topology(url: str, topology: Topology) -> None:
-    """Delete every queue and exchange of ``topology`` (tests and the demo clean up with it)."""
+    """Delete every queue, stream and exchange of ``topology`` (tests and the demo clean up
+    with it)."""
     connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT_SECONDS)
     async with connection:
         channel = await connection.channel()
+        await channel.queue_delete(topology.event_log)
         for binding in topology.bindings:
             await channel.queue_delete(binding.queue)
         for seconds in topology.retry_delays:

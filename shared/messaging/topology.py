@@ -17,11 +17,20 @@ Quorum queues ``<ns>.parser`` and ``<ns>.publisher`` dead-letter into ``<ns>.dlx
 Webhook retries wait in RabbitMQ: ``<ns>.retry.<seconds>`` queues hold a message for their
 TTL, then dead-letter it back to ``<ns>.webhooks`` with routing key ``deliver``, which
 routes to ``<ns>.deliveries`` (the publisher's delivery worker).
+
+Stream ``<ns>.events.log`` (``x-queue-type: stream``, bound to ``<ns>.events`` with ``#``)
+keeps every public event for its retention (``event_log_max_age``, ``event_log_max_bytes``):
+a subscriber replays it from an offset or a moment, then follows it live.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 # A message redelivered this many times (a crash loop, a bug on one input) is dead-lettered
 # by the broker instead of blocking its queue forever.
@@ -34,6 +43,32 @@ ORIGIN_QUEUE_HEADER = "x-kamerstroom-queue"
 CORRELATION_HEADER = "x-kamerstroom-correlation-id"
 FEED_HEADER = "x-kamerstroom-feed"
 UPSTREAM_ID_HEADER = "x-kamerstroom-upstream-id"
+
+
+# RabbitMQ's ``x-max-age`` syntax: a whole number and one unit (years, months, days,
+# hours, minutes, seconds), e.g. ``365D`` or ``12h``.
+MAX_AGE_PATTERN = re.compile(r"^[1-9][0-9]*[YMDhms]$")
+DEFAULT_EVENT_LOG_MAX_AGE = "365D"
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic matching: ``*`` is one word, ``#`` is zero or more words.
+
+    The broker's own rule, for the places that filter without the broker: the in-memory
+    backend's routing and the client-side bindings of a stream replay.
+    """
+    return _match(pattern.split("."), routing_key.split("."))
+
+
+def _match(pattern: list[str], words: list[str]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_match(rest, words[i:]) for i in range(len(words) + 1))
+    if not words:
+        return False
+    return (head in ("*", words[0])) and _match(rest, words[1:])
 
 
 @dataclass(frozen=True)
@@ -60,10 +95,20 @@ class Topology:
 
     ``retry_delays`` are the webhook retry queues' delays in seconds (the publisher's
     ``KAMERSTROOM_WEBHOOK_RETRY_SCHEDULE`` without zeros); ``delete_topology`` uses them.
+    ``event_log_max_age`` (``x-max-age`` syntax) and ``event_log_max_bytes`` (``None``: no
+    size limit) are the event log's retention, fixed when the stream is first declared.
     """
 
     namespace: str = "kamerstroom"
     retry_delays: tuple[float, ...] = (1, 5, 300, 1800, 7200, 18000, 36000)
+    event_log_max_age: str = DEFAULT_EVENT_LOG_MAX_AGE
+    event_log_max_bytes: int | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Topology:
+        """The topology a process declares: namespace and event-log retention from settings."""
+        return cls(settings.namespace, event_log_max_age=settings.event_log_max_age,
+                   event_log_max_bytes=settings.event_log_max_bytes)
 
     @property
     def raw(self) -> str:
@@ -117,6 +162,16 @@ class Topology:
     @property
     def refetch_queue(self) -> str:
         return f"{self.namespace}.refetch"
+
+    @property
+    def event_log(self) -> str:
+        """``<ns>.events.log``: the stream that keeps every event of ``<ns>.events``."""
+        return f"{self.events}.log"
+
+    @property
+    def event_log_binding(self) -> Binding:
+        """The stream takes everything; subscribers filter on their own side."""
+        return Binding(self.event_log, self.events, "#")
 
     @property
     def exchanges(self) -> tuple[str, ...]:

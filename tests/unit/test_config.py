@@ -6,6 +6,7 @@ import pytest
 
 from shared.config import SOURCE_NAMES, load_settings
 from shared.errors import ConfigError
+from shared.messaging import Topology
 
 
 def test_defaults_cover_every_source(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +59,37 @@ def test_webhook_timeout_follows_standard_webhooks_and_is_configurable(
     assert 15.0 == load_settings().webhook_timeout
     monkeypatch.setenv("KAMERSTROOM_WEBHOOK_TIMEOUT", "5")
     assert 5.0 == load_settings().webhook_timeout
+
+
+@pytest.mark.parametrize("value", ["365D", "1Y", "6M", "12h", "30m", "90s"])
+def test_event_log_max_age_takes_rabbitmq_units(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """KAMERSTROOM_EVENT_LOG_MAX_AGE is a number and one of Y M D h m s, handed to the stream."""
+    monkeypatch.setenv("KAMERSTROOM_EVENT_LOG_MAX_AGE", value)
+    settings = load_settings()
+    assert value == settings.event_log_max_age
+    assert (value, None) == (Topology.of(settings).event_log_max_age,
+                             Topology.of(settings).event_log_max_bytes)
+
+
+@pytest.mark.parametrize("value", ["365", "D", "0D", "10 days", "1.5h", "-1D", "1d"])
+def test_event_log_max_age_refuses_other_text_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """A max age RabbitMQ would refuse at declaration is refused at start, naming the variable."""
+    monkeypatch.setenv("KAMERSTROOM_EVENT_LOG_MAX_AGE", value)
+    with pytest.raises(ConfigError, match=r"KAMERSTROOM_EVENT_LOG_MAX_AGE: expected a number and "
+                                          r"one of Y, M, D, h, m, s") as caught:
+        load_settings()
+    assert "\n" not in str(caught.value)
+
+
+def test_event_log_defaults_to_a_year_and_no_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset, the log keeps 365 days and has no byte limit; a byte limit must be positive."""
+    for name in ("KAMERSTROOM_EVENT_LOG_MAX_AGE", "KAMERSTROOM_EVENT_LOG_MAX_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    assert ("365D", None) == (load_settings().event_log_max_age,
+                              load_settings().event_log_max_bytes)
+    monkeypatch.setenv("KAMERSTROOM_EVENT_LOG_MAX_BYTES", "20000000000")
+    assert 20_000_000_000 == load_settings().event_log_max_bytes
+    monkeypatch.setenv("KAMERSTROOM_EVENT_LOG_MAX_BYTES", "0")
+    with pytest.raises(ConfigError, match="KAMERSTROOM_EVENT_LOG_MAX_BYTES"):
+        load_settings()

@@ -6,8 +6,8 @@ import pytest
 
 from shared.errors import Unprocessable
 from shared.messaging import Delivery, OutgoingMessage
-from shared.messaging.memory import MemoryBroker, topic_matches
-from shared.messaging.topology import ERROR_HEADER, REASON_HEADER
+from shared.messaging.memory import MemoryBroker
+from shared.messaging.topology import ERROR_HEADER, REASON_HEADER, topic_matches
 
 
 @pytest.mark.parametrize(

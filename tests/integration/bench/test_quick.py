@@ -57,3 +57,16 @@ async def test_quick_drift_times_a_changed_format_until_readiness_shows_it(
         row["scenario"], row["unit"], row["target_kind"], row["target"])
     assert isinstance(row["figure"], float), row["note"]
     assert "2 changes (1 per feed)" in row["note"]
+
+
+async def test_quick_replay_reads_the_event_log_beside_a_raw_stream_consumer(
+        tmp_path, amqp_url, monkeypatch):
+    """The replay scenario reads every stored event from the stream on both sides and holds
+    kamerstroom to 0.7 × the raw aio-pika consumer."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["replay"], quick=True, out=tmp_path, echo=lambda line: None)
+    [row] = json.loads((tmp_path / "latest.json").read_text())
+    assert ("replay", "events/s", "min_ratio", 0.7) == (
+        row["scenario"], row["unit"], row["target_kind"], row["target"])
+    assert isinstance(row["figure"], float) and isinstance(row["baseline"], float), row["note"]
+    assert "200 events" in row["note"]

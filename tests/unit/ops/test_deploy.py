@@ -19,7 +19,7 @@ from kamerstroom.cli import build_parser
 from shared import metrics
 from shared.config import Settings
 from shared.http import HealthServer
-from shared.messaging.rabbitmq import retry_queue_arguments
+from shared.messaging.rabbitmq import event_log_arguments, retry_queue_arguments
 from shared.messaging.topology import DELIVERY_LIMIT, Topology
 
 DEPLOY = Path(__file__).parents[3] / "deploy"
@@ -54,7 +54,8 @@ def _metric_names() -> set[str]:
 
 
 def test_rabbitmq_definitions_declare_the_code_topology() -> None:
-    """Exchanges, quorum queues with DLX and delivery limit, retry queues, bindings equal the code's."""
+    """Exchanges, quorum queues with DLX and delivery limit, retry queues, the event log
+    stream with its default retention, bindings: equal to the code's."""
     definitions = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
     t = Topology("kamerstroom")
     work = {"x-queue-type": "quorum", "x-dead-letter-exchange": t.dlx,
@@ -65,7 +66,8 @@ def test_rabbitmq_definitions_declare_the_code_topology() -> None:
         b.queue: (work if b.queue in t.work_queues else {"x-queue-type": "quorum"})
         for b in t.bindings}
     queues |= {t.retry_queue(s): retry_queue_arguments(t, s) for s in t.retry_delays}
-    bindings = {(b.exchange, b.queue, b.pattern) for b in t.bindings}
+    queues[t.event_log] = event_log_arguments(t)
+    bindings = {(b.exchange, b.queue, b.pattern) for b in (*t.bindings, t.event_log_binding)}
     bindings |= {(t.webhooks, t.retry_queue(s), t.retry_routing_key(s)) for s in t.retry_delays}
     assert queues == {q["name"]: q["arguments"] for q in definitions["queues"]}
     assert bindings == {
