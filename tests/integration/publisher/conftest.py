@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 
 from kamerstroom.runtime import Runtime
 from services.publisher.webhooks.schedule import RetryPolicy
@@ -108,11 +109,11 @@ class Publisher:
             return resp.status, (json.loads(text) if text else None)
 
     async def read(self, path: str, token: str | None = READ_TOKEN,
-                   headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+                   headers: dict[str, str] | None = None) -> tuple[int, CIMultiDict[str], bytes]:
         """GET ``path`` with the read token: status, headers, raw body."""
         sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
         async with self.http.get(self.base + path, headers=sent) as resp:
-            return resp.status, dict(resp.headers), await resp.read()
+            return resp.status, CIMultiDict(resp.headers), await resp.read()
 
     async def read_json(self, path: str, token: str | None = READ_TOKEN) -> tuple[int, Any]:
         status, _, raw = await self.read(path, token)
