@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(default=4, ge=1)
     webhook_disable_after_days: float = Field(default=5.0, gt=0)
     admin_token: str | None = None
+    read_token: str | None = Field(default=None, description=(
+        "Bearer token of the read API and the Atom feeds (/v1/kamerbrieven, /feeds). Unset "
+        "and read_public false: every read answers 401."))
+    read_public: bool = Field(default=False, description="Reads need no token at all.")
     event_source: str = "https://kamerstroom.nl"
 
     @field_validator("sources", "webhook_urls", mode="before")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from kamerstroom.commands import Subparsers
 
 Request = tuple[str, str, Any]
-FILTERS = ("event_types", "ministries", "dossiers", "keywords", "chambers")
+FILTERS = ("event_types", "ministries", "dossiers", "keywords", "chambers", "cites")
 
 
 def register(subparsers: Subparsers) -> None:
@@ -100,6 +100,8 @@ def _filter_options(parser: argparse.ArgumentParser, replace_note: bool = False)
     parser.add_argument("--keyword", action="append", default=default, dest="keywords", help=note.strip())
     parser.add_argument("--chamber", action="append", default=default, dest="chambers",
                         choices=["tk", "ek"], help="tk or ek" + note)
+    parser.add_argument("--cites", action="append", default=default, dest="cites",
+                        help="a dossier number, e.g. 36124: letters that cite it" + note)
 
 
 def _filter(args: argparse.Namespace) -> dict[str, Any]:

@@ -7,6 +7,9 @@ from datetime import timedelta
 
 from services.publisher.admin.api import AdminAPI
 from services.publisher.checkpoint import Checkpointer
+from services.publisher.read.api import ReadAPI
+from services.publisher.read.auth import ReadAccess
+from services.publisher.read.store import ReadStore
 from services.publisher.records import RecordStore
 from services.publisher.service import PublisherService
 from services.publisher.webhooks.delivery import Dispatcher, DispatchSettings
@@ -32,8 +35,9 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
     ))
     admin = AdminAPI(settings.admin_token, registry, dispatcher, records.events_between,
                      allow_private=settings.webhook_allow_private) if settings.admin_token else None
+    read = ReadAPI(ReadStore(settings.db_path), ReadAccess(settings.read_token, settings.read_public))
     return PublisherService(broker, records, registry, dispatcher, admin, prefetch=settings.prefetch,
-                            checkpointer=Checkpointer(settings.db_path))
+                            checkpointer=Checkpointer(settings.db_path), read=read)
 
 
 def register_static(registry: EndpointRegistry, urls: list[str]) -> None:

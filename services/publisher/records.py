@@ -15,6 +15,7 @@ from pathlib import Path
 from services.publisher.events import build_event
 from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
+from services.publisher.read.index import LETTER_TABLES, LetterIndex
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.events import upgrade_event_json
 from shared.schema.record import SourceRef
@@ -74,6 +75,8 @@ class RecordStore:
         # message: the same version, so the same event id, which subscribers deduplicate.
         self._db = connect(path)
         self._db.executescript(SCHEMA)
+        self._index = LetterIndex(self._db)  # the read API's tables, written with each version
+        self._index.ensure()
         self._source = event_source
 
     def close(self) -> None:
@@ -188,7 +191,7 @@ class RecordStore:
             return letter
         if self._db.execute("SELECT 1 FROM letter_versions WHERE letter_id = ?", (kst,)).fetchone():
             return letter  # the Kamerstuk id is taken by another letter: keep ours
-        for table in ("letter_sources", "letter_keys", "letter_versions"):
+        for table in ("letter_sources", "letter_keys", "letter_versions", *LETTER_TABLES):
             self._db.execute(f"UPDATE {table} SET letter_id = ? WHERE letter_id = ?", (kst, letter))
         return kst
 
@@ -228,6 +231,7 @@ class RecordStore:
         event_json = event.model_dump_json()
         self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json) "
                          "VALUES (?, ?, ?, ?)", (letter, record.version, kind.value, event_json))
+        self._index.put(letter, record, kind)
         return Version(letter, record.version, kind, event, announced=False, event_json=event_json)
 
 

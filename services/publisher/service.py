@@ -16,6 +16,7 @@ from services.publisher.admin.api import AdminAPI
 from services.publisher.checkpoint import Checkpointer
 from services.publisher.events import kind_of, routing_key
 from services.publisher.inflight import InFlight
+from services.publisher.read.api import ReadAPI
 from services.publisher.records import RecordStore, Version
 from services.publisher.webhooks.delivery import Dispatcher
 from services.publisher.webhooks.registry import EndpointRegistry
@@ -37,12 +38,13 @@ class PublisherService:
 
     def __init__(self, broker: Broker, records: RecordStore, registry: EndpointRegistry,
                  dispatcher: Dispatcher, admin: AdminAPI | None, *, prefetch: int,
-                 checkpointer: Checkpointer | None = None) -> None:
+                 checkpointer: Checkpointer | None = None, read: ReadAPI | None = None) -> None:
         self._broker = broker
         self.records = records
         self.registry = registry
         self.dispatcher = dispatcher
         self.admin = admin
+        self.read = read
         self._prefetch = prefetch
         self._checkpointer = checkpointer
         self._in_flight = InFlight()
@@ -50,7 +52,10 @@ class PublisherService:
         self._shutting_down = False
 
     def mount(self, app: web.Application) -> None:
-        """Add the admin API's routes to the process's HTTP server (before it starts)."""
+        """Add the read API's and the admin API's routes to the process's HTTP server (before
+        it starts); the read routes first, so the admin API's ``/v1`` catch-all leaves them be."""
+        if self.read is not None:
+            self.read.mount(app)
         if self.admin is None:
             app.router.add_route("*", "/v1/{tail:.*}", _admin_off)
             return
@@ -59,6 +64,9 @@ class PublisherService:
     async def start(self) -> None:
         if self.admin is None:
             log.warning("admin API is off: set KAMERSTROOM_ADMIN_TOKEN to manage webhook endpoints")
+        if self.read is not None and not self.read.enabled:
+            log.warning("read API and feeds answer 401: set KAMERSTROOM_READ_TOKEN "
+                        "or KAMERSTROOM_READ_PUBLIC=true")
         if self._checkpointer is not None:
             await self._checkpointer.start()
         await self.dispatcher.start()
@@ -85,6 +93,8 @@ class PublisherService:
             await self._checkpointer.stop()
         self.records.close()
         self.registry.close()
+        if self.read is not None:
+            self.read.close()
 
     async def handle(self, delivery: Delivery) -> None:
         """Store the document's effect on its letter; announce a new version if there is one.

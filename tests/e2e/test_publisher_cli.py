@@ -103,8 +103,10 @@ async def test_every_admin_route_has_its_command(running: Runtime,
     assert added.startswith("added ep_") and "signing secret: whsec_" in added
     endpoint_id = added.split()[1]
     assert f"{endpoint_id}  enabled  {webhook_receiver.url}  all events" in await ok("show", endpoint_id)
-    updated = await ok("update", endpoint_id, "--ministry", "def", "--chamber", "tk", "--disable")
+    updated = await ok("update", endpoint_id, "--ministry", "def", "--chamber", "tk", "--cites", "36124",
+                       "--disable")
     assert f"updated {endpoint_id}  disabled" in updated and '"ministries": ["def"]' in updated
+    assert '"cites": ["36124"]' in updated
     assert "answered 2" in await ok("test", endpoint_id)
     assert 1 == len(webhook_receiver.received)
     assert "no deliveries" == (await ok("deliveries", endpoint_id)).strip()

@@ -1,4 +1,4 @@
-"""Which events an endpoint wants: by event type, ministry, chamber, dossier and keyword.
+"""Which events an endpoint wants: by event type, ministry, chamber, dossier, citation and keyword.
 
 Each non-empty list must match (AND across lists, OR within one); an empty filter matches
 every event.
@@ -26,6 +26,9 @@ class EndpointFilter(BaseModel):
         "matches no chamber filter."))
     dossiers: list[str] = Field(default_factory=list, description="Dossier numbers, e.g. '36124'.")
     keywords: list[str] = Field(default_factory=list, description="Words in the title or subject.")
+    cites: list[str] = Field(default_factory=list, description=(
+        "Dossier numbers, e.g. '36124': letters that cite a Kamerstuk of one of them "
+        "(the record's cites[].dossier)."))
 
     @field_validator("event_types")
     @classmethod
@@ -55,6 +58,12 @@ class EndpointFilter(BaseModel):
     def _lower(cls, value: list[str]) -> list[str]:
         return [v.strip().casefold() for v in value if v.strip()]
 
+    @field_validator("cites")
+    @classmethod
+    def _numbers(cls, value: list[str]) -> list[str]:
+        """'36 124' is '36124', as a citation's dossier is written."""
+        return [v.replace(" ", "").casefold() for v in value if v.strip()]
+
     def matches(self, event: CloudEvent) -> bool:
         """Whether ``event`` passes every non-empty list."""
         record = event.data
@@ -66,6 +75,8 @@ class EndpointFilter(BaseModel):
         if self.chambers and record.chamber not in self.chambers:
             return False
         if self.dossiers and not self._dossier_matches(event):
+            return False
+        if self.cites and not {c.dossier.replace(" ", "").casefold() for c in record.cites} & set(self.cites):
             return False
         if self.keywords:
             text = " ".join(filter(None, (record.title, record.subject))).casefold()

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 
 from kamerstroom.runtime import Runtime
 from services.publisher.webhooks.schedule import RetryPolicy
@@ -20,6 +21,7 @@ from shared.messaging.rabbitmq import RabbitMQBroker, delete_topology
 from shared.schema import NormalisedDocument
 
 ADMIN_TOKEN = "test-admin-token-4f9a"
+READ_TOKEN = "test-read-token-8c2e"
 SCHEDULE = [0.0, 0.2, 0.4]
 
 # What a scripted receiver does for its n-th request (1-based): a status, or "hang".
@@ -106,6 +108,17 @@ class Publisher:
             text = await resp.text()
             return resp.status, (json.loads(text) if text else None)
 
+    async def read(self, path: str, token: str | None = READ_TOKEN,
+                   headers: dict[str, str] | None = None) -> tuple[int, CIMultiDict[str], bytes]:
+        """GET ``path`` with the read token: status, headers, raw body."""
+        sent = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+        async with self.http.get(self.base + path, headers=sent) as resp:
+            return resp.status, CIMultiDict(resp.headers), await resp.read()
+
+    async def read_json(self, path: str, token: str | None = READ_TOKEN) -> tuple[int, Any]:
+        status, _, raw = await self.read(path, token)
+        return status, json.loads(raw)
+
     async def add_endpoint(self, url: str, **extra: Any) -> dict[str, Any]:
         status, body = await self.call("POST", "/v1/endpoints", {"url": url, **extra})
         assert 201 == status, body
@@ -116,7 +129,8 @@ class Publisher:
 def publisher_settings(settings: Settings, namespace: str) -> Settings:
     """Publisher settings with a short retry schedule and a short timeout."""
     return settings.model_copy(update={
-        "namespace": namespace, "admin_token": ADMIN_TOKEN, "webhook_retry_schedule": SCHEDULE,
+        "namespace": namespace, "admin_token": ADMIN_TOKEN, "read_token": READ_TOKEN,
+        "webhook_retry_schedule": SCHEDULE,
         "webhook_timeout": 1.0, "prefetch": 1,
     })
 

@@ -62,13 +62,15 @@ async def test_bad_json_is_400(publisher: Publisher) -> None:
 
 
 async def test_openapi_is_served(publisher: Publisher) -> None:
-    """The OpenAPI document lists every admin path."""
+    """The OpenAPI document lists every admin and read path."""
     code, doc = await publisher.call("GET", "/v1/openapi.json")
     assert 200 == code
     assert {"/v1/endpoints", "/v1/endpoints/{id}", "/v1/endpoints/{id}/rotate-secret",
             "/v1/endpoints/{id}/secret",
             "/v1/endpoints/{id}/deliveries", "/v1/endpoints/{id}/replay", "/v1/endpoints/{id}/test",
-            "/v1/openapi.json"} == set(doc["paths"])
+            "/v1/openapi.json", "/v1/kamerbrieven", "/v1/kamerbrieven/{id}",
+            "/v1/kamerbrieven/{id}/versions/{n}", "/v1/kamerbrieven/{id}/diff",
+            "/feeds/kamerbrieven.atom", "/feeds"} == set(doc["paths"])
 
 
 async def test_rotated_secret_signs_alongside_the_old(publisher: Publisher, receivers) -> None:

@@ -8,19 +8,31 @@ declared schema.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from tests.integration.publisher.conftest import Publisher
+from tests.integration.publisher.conftest import READ_TOKEN, Publisher
+from tests.integration.publisher.read_letters import MAIN, feed_letters
 
 NOT_JSON = object()  # send a body that is not JSON
+READ_PATHS = ("/v1/kamerbrieven", "/feeds")  # the read token's routes
+
+
+class Conditional(dict[str, str]):
+    """Request headers instead of a body (a conditional GET)."""
 
 
 async def _call(publisher: Publisher, method: str, path: str, body: Any = None,
                 token: bool = True) -> tuple[int, Any]:
+    if path.startswith(READ_PATHS):
+        status, answered, raw = await publisher.read(path, READ_TOKEN if token else None,
+                                                     headers=body if isinstance(body, Conditional) else None)
+        is_json = answered.get("Content-Type", "").startswith("application/json")
+        return status, json.loads(raw) if is_json else raw.decode()
     if body is NOT_JSON:
         headers = {"Authorization": f"Bearer {publisher.runtime.settings.admin_token}",
                    "Content-Type": "application/json"}
@@ -35,6 +47,9 @@ async def test_served_document_is_valid_and_declares_what_each_route_answers(pub
     assert 200 == code
     validate(document)  # openapi-spec-validator, OpenAPI 3.1
 
+    await feed_letters(publisher)
+    etag = Conditional({"If-None-Match": (await publisher.read("/feeds/kamerbrieven.atom"))[1]["ETag"]})
+    letter = f"/v1/kamerbrieven/{MAIN}"
     endpoint = await publisher.add_endpoint("http://127.0.0.1:9/hook")
     other = await publisher.add_endpoint("http://127.0.0.1:9/other")
     one, gone = f"/v1/endpoints/{endpoint['id']}", f"/v1/endpoints/{other['id']}"
@@ -62,6 +77,19 @@ async def test_served_document_is_valid_and_declares_what_each_route_answers(pub
         ("post", "/v1/endpoints/{id}/test"): [(one + "/test", None), (missing + "/test", None)],
         ("get", "/v1/openapi.json"): [("/v1/openapi.json", None)],
         ("delete", "/v1/endpoints/{id}"): [(gone, None), (missing, None)],
+        ("get", "/v1/kamerbrieven"): [("/v1/kamerbrieven?limit=1&ministry=def", None),
+                                      ("/v1/kamerbrieven?cursor=forged.cursor", None)],
+        ("get", "/v1/kamerbrieven/{id}"): [(letter, None), (letter + "?x=1", None),
+                                           ("/v1/kamerbrieven/kst-0-0", None)],
+        ("get", "/v1/kamerbrieven/{id}/versions/{n}"): [
+            (letter + "/versions/2", None), (letter + "/versions/two", None), (letter + "/versions/7", None)],
+        ("get", "/v1/kamerbrieven/{id}/diff"): [
+            (letter + "/diff?from=1&to=2", None), (letter + "/diff?from=1", None),
+            (letter + "/diff?from=1&to=7", None)],
+        ("get", "/feeds/kamerbrieven.atom"): [("/feeds/kamerbrieven.atom", None),
+                                              ("/feeds/kamerbrieven.atom", etag),
+                                              ("/feeds/kamerbrieven.atom?since=never", None)],
+        ("get", "/feeds"): [("/feeds", None), ("/feeds?x=1", None)],
     }
     assert set(calls) == {(m, p) for p, item in document["paths"].items() for m in item if m != "parameters"}
     registry: Registry[Any] = Registry().with_resource("urn:openapi", Resource.from_contents(

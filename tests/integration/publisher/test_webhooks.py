@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from kamerstroom.receivers import wait_for
 from tests.integration.publisher.conftest import Publisher, ScriptedReceiver
+from tests.integration.publisher.read_letters import CITING, citing_letter
 from tests.support.contracts import assert_valid_event, read_from_http
 from tests.unit.publisher.letters import document, kst, other_letter
 
@@ -120,3 +121,17 @@ async def test_retry_after_postpones_the_next_attempt(publisher: Publisher, rece
     assert ["succeeded"] == [r["status"] for r in rows]
     first, second = (datetime.fromisoformat(a["at"]) for a in rows[0]["attempt_log"])
     assert (second - first).total_seconds() >= 0.95
+
+
+async def test_a_cites_filter_gets_the_letters_that_cite_the_dossier(publisher: Publisher, receivers) -> None:
+    """``cites: ["36124"]``: the letter citing dossier 36124 arrives, the 36124 letter itself not."""
+    receiver: ScriptedReceiver = await receivers()
+    endpoint = await publisher.add_endpoint(receiver.url, filter={"cites": ["36124"]})
+    assert ["36124"] == endpoint["filter"]["cites"]
+    for record in (kst(), citing_letter(), other_letter()):
+        await publisher.feed(document(record))
+    assert await wait_for(lambda: len(receiver.requests) >= 1, timeout=20)
+    rows = await settled(publisher, endpoint["id"])
+    await asyncio.sleep(0.3)  # the letters after it would have been delivered by now
+    assert [CITING] == [r.body["subject"] for r in receiver.requests]
+    assert 1 == len(rows)

@@ -1,4 +1,4 @@
-"""Endpoint filters: event types, ministries, dossiers and keywords."""
+"""Endpoint filters: event types, ministries, dossiers, citations and keywords."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from services.publisher.webhooks.filters import EndpointFilter
 from shared.schema import CloudEvent, EventKind
+from shared.schema.record import Citation
 from tests.unit.publisher.letters import kst, tweedekamer
 
 
@@ -48,3 +49,13 @@ def test_unknown_event_type_is_refused() -> None:
     """A typo in an event type is a validation error naming the known types."""
     with pytest.raises(ValidationError, match="unknown event type 'publised'"):
         EndpointFilter(event_types=["publised"])
+
+
+@pytest.mark.parametrize(("cites", "expected"), [
+    (["36124"], True), (["36 124"], True), (["31839", "36124"], True), (["31839"], False),
+])
+def test_cites_matches_letters_that_cite_a_dossier(cites: list[str], expected: bool) -> None:
+    """``cites`` is about the dossiers a letter cites, not its own dossier."""
+    citing = kst(id="kst-31839-9", cites=[Citation(dossier="36124", ondernummer="3")])
+    assert expected == EndpointFilter(cites=cites).matches(event(record=citing))
+    assert not EndpointFilter(cites=cites).matches(event(record=kst()))  # its own dossier is 36124

@@ -1,0 +1,1 @@
+"""The read API and the Atom feeds: letters as stored by the publisher, for people without a webhook."""
