@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.context import Context, make_context
 from bench.results import Result, unmeasured, write
-from bench.scenarios import backfill, drift, freshness, latency, parser, pipeline, webhooks
+from bench.scenarios import backfill, drift, freshness, latency, parser, pipeline, read, webhooks
 
 Scenario = Callable[[Context], Awaitable[list[Result]]]
 SCENARIOS: dict[str, Scenario] = {
@@ -23,6 +23,7 @@ SCENARIOS: dict[str, Scenario] = {
     "backfill": backfill.run,
     "freshness": freshness.run,
     "drift": drift.run,
+    "read": read.run,
 }
 RESULTS = Path(__file__).parent / "results"
 # Quick mode proves the harness; its figures must never replace a full run's committed files.

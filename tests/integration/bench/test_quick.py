@@ -57,3 +57,18 @@ async def test_quick_drift_times_a_changed_format_until_readiness_shows_it(
         row["scenario"], row["unit"], row["target_kind"], row["target"])
     assert isinstance(row["figure"], float), row["note"]
     assert "2 changes (1 per feed)" in row["note"]
+
+
+async def test_quick_read_times_the_read_api_and_a_feed(tmp_path, amqp_url, monkeypatch):
+    """The read scenario fills a store, serves it, and reports p99 with and without q (held to
+    50 ms) and the feed's render time."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["read"], quick=True, out=tmp_path, echo=lambda line: None)
+    rows = {row["scenario"]: row for row in json.loads((tmp_path / "latest.json").read_text())}
+    assert ["feed/render", "read/p99", "read/p99-q"] == sorted(rows)
+    for name in ("read/p99", "read/p99-q"):
+        row = rows[name]
+        assert ("ms", "max_value", 50.0) == (row["unit"], row["target_kind"], row["target"])
+        assert isinstance(rows[name]["figure"], float), rows[name]["note"]
+    assert "200 letters stored" in rows["read/p99"]["note"]
+    assert 0 < rows["feed/render"]["figure"]
