@@ -25,15 +25,18 @@ class Sizes:
     webhook_stream_endpoints: int
     backfill_records: int
     replay_events: int
+    read_records: int
+    read_seconds: float  # per variant (with and without q), at READ_RATE requests/s
 
 
 FULL = Sizes(pipeline_letters=5_000, latency_rate=50.0, latency_seconds=30.0, parser_letters=500,
              webhook_fanout_endpoints=1_000, webhook_fanout_rounds=5, webhook_stream_events=2_000,
-             webhook_stream_endpoints=10, backfill_records=10_000, replay_events=10_000)
+             webhook_stream_endpoints=10, backfill_records=10_000, replay_events=10_000,
+             read_records=10_000, read_seconds=20.0)
 QUICK = Sizes(pipeline_letters=100, latency_rate=50.0, latency_seconds=2.0, parser_letters=6,
               webhook_fanout_endpoints=20, webhook_fanout_rounds=2, webhook_stream_events=20,
               webhook_stream_endpoints=3,
-              backfill_records=60, replay_events=200)
+              backfill_records=60, replay_events=200, read_records=200, read_seconds=1.0)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bench.scenarios import (
     latency,
     parser,
     pipeline,
+    read,
     replay,
     webhooks,
 )
@@ -33,6 +34,7 @@ SCENARIOS: dict[str, Scenario] = {
     "freshness": freshness.run,
     "drift": drift.run,
     "replay": replay.run,
+    "read": read.run,
 }
 RESULTS = Path(__file__).parent / "results"
 # Quick mode proves the harness; its figures must never replace a full run's committed files.

@@ -70,3 +70,18 @@ async def test_quick_replay_reads_the_event_log_beside_a_raw_stream_consumer(
         row["scenario"], row["unit"], row["target_kind"], row["target"])
     assert isinstance(row["figure"], float) and isinstance(row["baseline"], float), row["note"]
     assert "200 events" in row["note"]
+
+
+async def test_quick_read_times_the_read_api_and_a_feed(tmp_path, amqp_url, monkeypatch):
+    """The read scenario fills a store, serves it, and reports p99 with and without q (held to
+    50 ms) and the feed's render time."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["read"], quick=True, out=tmp_path, echo=lambda line: None)
+    rows = {row["scenario"]: row for row in json.loads((tmp_path / "latest.json").read_text())}
+    assert ["feed/render", "read/p99", "read/p99-q"] == sorted(rows)
+    for name in ("read/p99", "read/p99-q"):
+        row = rows[name]
+        assert ("ms", "max_value", 50.0) == (row["unit"], row["target_kind"], row["target"])
+        assert isinstance(rows[name]["figure"], float), rows[name]["note"]
+    assert "200 letters stored" in rows["read/p99"]["note"]
+    assert 0 < rows["feed/render"]["figure"]
