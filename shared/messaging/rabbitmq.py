@@ -73,6 +73,9 @@ class RabbitMQBroker(Broker):
         self._inflight: set[asyncio.Task[None]] = set()
         self._closing = False
         self._retry_queues: set[str] = set()  # declared by the publisher; sampled for depth
+        # aio-pika sets ``connected`` before it restores channels and consumers; health
+        # waits for the restore to finish (its reconnect callback), not for the socket.
+        self._restored = False
 
     async def connect(self) -> None:
         try:
@@ -82,7 +85,7 @@ class RabbitMQBroker(Broker):
                 client_properties={"connection_name": self._connection_name},
                 reconnect_interval=RECONNECT_INTERVAL_SECONDS,
             )
-            self._connection.reconnect_callbacks.add(_on_reconnect)
+            self._connection.reconnect_callbacks.add(self._on_reconnect)
             self._connection.close_callbacks.add(self._on_connection_lost)
             self._publish_channel = await self._connection.channel(
                 publisher_confirms=True, on_return_raises=True
@@ -100,6 +103,7 @@ class RabbitMQBroker(Broker):
                                   "check the user's permissions and the vhost in "
                                   "KAMERSTROOM_AMQP_URL") from exc
             raise RetryLater(f"broker at {_safe_url(self._url)} does not answer: {exc}") from exc
+        self._restored = True
         metrics.BROKER_CONNECTED.set(1)
 
     async def _declare(self, channel: AbstractChannel) -> None:
@@ -340,6 +344,8 @@ class RabbitMQBroker(Broker):
             return False, "not connected"
         if connection.is_closed or not connection.connected.is_set():
             return False, "connection to the broker is down"
+        if not self._restored:
+            return False, "reconnected; restoring channels and consumers"
         if self._publish_channel is None or self._publish_channel.is_closed:
             return False, "publish channel is closed"
         return True, f"connected, {len(self._consumers)} consumer(s)"
@@ -367,6 +373,7 @@ class RabbitMQBroker(Broker):
         return depths
 
     def _on_connection_lost(self, *_: object) -> None:
+        self._restored = False
         metrics.BROKER_CONNECTED.set(0)
         if not self._closing:  # our own close() is not an outage
             log.warning("connection to the broker lost; reconnecting")
@@ -376,11 +383,12 @@ class RabbitMQBroker(Broker):
         """How many consumers are registered (restored by aio-pika after reconnects)."""
         return len(self._consumers)
 
-
-def _on_reconnect(*_: object) -> None:
-    metrics.BROKER_CONNECTED.set(1)
-    metrics.BROKER_RECONNECTS.inc()
-    log.info("reconnected to the broker")
+    def _on_reconnect(self, *_: object) -> None:
+        """aio-pika calls this once every channel and consumer is restored."""
+        self._restored = True
+        metrics.BROKER_CONNECTED.set(1)
+        metrics.BROKER_RECONNECTS.inc()
+        log.info("reconnected to the broker")
 
 
 def _to_delivery(message: AbstractIncomingMessage) -> Delivery:
