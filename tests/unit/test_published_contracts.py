@@ -20,6 +20,7 @@ import yaml
 
 from services.publisher.events import build_event
 from shared import tracing
+from shared.messaging import Topology
 from shared.schema import EventKind, Kamerbrief
 from shared.schema.events import SCHEMA_BASE
 from tests.support.contracts import assert_valid_event
@@ -63,6 +64,19 @@ def test_asyncapi_refers_to_the_published_schema_and_lists_every_header_and_bind
         assert kind.event_type == message["name"]
         binding = components["messageBindings"][message["bindings"]["$ref"].rsplit("/", 1)[1]]
         assert kind.event_type == binding["amqp"]["messageType"]
+
+
+def test_asyncapi_describes_every_channel_a_subscriber_can_read() -> None:
+    """The events exchange and the event-log stream, named as the topology declares them."""
+    channels = yaml.safe_load(ASYNCAPI.read_text())["channels"]
+    topology = Topology("NS")
+    addresses = {name: c["address"].replace("{namespace}", "NS") for name, c in channels.items()}
+    assert {"events": topology.events, "eventLog": topology.event_log} == addresses
+    stream = channels["eventLog"]["bindings"]["amqp"]
+    queue_name = stream["queue"]["name"].replace("{namespace}", "NS")
+    assert ("queue", topology.event_log) == (stream["is"], queue_name)
+    assert topology.event_log_binding.exchange == topology.events
+    assert set(channels["events"]["messages"]) == set(channels["eventLog"]["messages"])
 
 
 def test_asyncapi_document_passes_the_official_parser() -> None:
