@@ -91,7 +91,7 @@ def _letter(i: int) -> Kamerbrief:
     letter_id = f"kst-{dossier}-{number}"
     return Kamerbrief(
         id=letter_id, title=f"Brief over {WORDS[i % len(WORDS)]} ({i})",
-        subject=f"Betreft {WORDS[(i + 3) % len(WORDS)]}",
+        subject=f"Betreft {WORDS[(i + 3) % len(WORDS)]} ({i})",
         document_date=date(2026, 1 + i % 12, 1 + i % 28), ministry=MINISTRIES[i % len(MINISTRIES)],
         dossier=Dossier(number=dossier), ondernummer=number, body_text=words * 5,
         cites=[Citation(dossier=str(30_000 + (i * 13) % 400))],

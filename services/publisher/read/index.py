@@ -16,7 +16,9 @@ from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.events import upgrade_event_json
 from shared.sqlite import transaction
 
-INDEX_VERSION = "1"
+# 2: read_text's rowid is its read_letters row's rowid. A store indexed by another version
+# is indexed again from its versions (``ensure``).
+INDEX_VERSION = "2"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS read_letters (
     letter_id TEXT PRIMARY KEY,
@@ -62,6 +64,8 @@ class LetterIndex:
         with transaction(self._db):
             if _meta(self._db, "index_version") == INDEX_VERSION.encode():
                 return
+            for table in LETTER_TABLES:
+                self._db.execute(f"DELETE FROM {table}")  # our own table names
             rows = self._db.execute(
                 "SELECT v.letter_id, v.version, v.kind, v.event_json FROM letter_versions v "
                 "JOIN (SELECT letter_id, MAX(version) AS version FROM letter_versions GROUP BY letter_id) m "
@@ -81,23 +85,30 @@ class LetterIndex:
             "SELECT MIN(created_at), MAX(CASE WHEN version = ? THEN created_at END) "
             "FROM letter_versions WHERE letter_id = ?", (record.version, letter)).fetchone()
         ministry = record.ministry
-        self._db.execute(
-            "INSERT OR REPLACE INTO read_letters (letter_id, version, kind, ministry, ministry_name, "
-            "dossier, chamber, first_at, updated_at, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # An upsert, not INSERT OR REPLACE: the row keeps its rowid, which is also the rowid
+        # of its read_text row (FTS5 finds a rowid at once; a letter_id it would scan for).
+        (rowid,) = self._db.execute(
+            "INSERT INTO read_letters (letter_id, version, kind, ministry, ministry_name, "
+            "dossier, chamber, first_at, updated_at, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (letter_id) DO UPDATE SET version = excluded.version, kind = excluded.kind, "
+            "ministry = excluded.ministry, ministry_name = excluded.ministry_name, "
+            "dossier = excluded.dossier, chamber = excluded.chamber, first_at = excluded.first_at, "
+            "updated_at = excluded.updated_at, summary_json = excluded.summary_json RETURNING rowid",
             (letter, record.version, kind.value, ministry.code.casefold() if ministry else None,
              ministry.name if ministry else None,
              record.dossier.number.casefold() if record.dossier else None, record.chamber,
              first_at, updated_at or first_at,
-             record.model_copy(update={"id": letter}).model_dump_json(exclude=LONG_FIELDS)))
+             record.model_copy(update={"id": letter}).model_dump_json(exclude=LONG_FIELDS))).fetchone()
         self._db.execute("DELETE FROM read_cites WHERE letter_id = ?", (letter,))
-        self._db.execute("DELETE FROM read_text WHERE letter_id = ?", (letter,))
+        self._db.execute("DELETE FROM read_text WHERE rowid = ?", (rowid,))
         if kind is EventKind.WITHDRAWN:
             return  # no longer listed, searched or in a feed; its versions stay readable
         for dossier in sorted({c.dossier.replace(" ", "").casefold() for c in record.cites}):
             self._db.execute("INSERT OR IGNORE INTO read_cites (dossier, letter_id) VALUES (?, ?)",
                              (dossier, letter))
-        self._db.execute("INSERT INTO read_text (letter_id, title, subject, body) VALUES (?, ?, ?, ?)",
-                         (letter, record.title or "", record.subject or "", _body(record)))
+        self._db.execute("INSERT INTO read_text (rowid, letter_id, title, subject, body) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (rowid, letter, record.title or "", record.subject or "", _body(record)))
 
 
 def cursor_key(db: sqlite3.Connection) -> bytes:

@@ -68,3 +68,75 @@ def test_a_cursor_is_bound_to_its_key_and_filters() -> None:
         CursorCodec(b"x" * 32).decode(cursor, "f1")
     with pytest.raises(BadCursor, match="malformed"):
         codec.decode("not-a-cursor", "f1")
+
+
+def _numbered_letters(path: Path, count: int) -> None:
+    """``count`` letters; each body has "gemeenschappelijk", every seventh also "zeldzaam"."""
+    store = _store(path)
+    base = kst()
+    for i in range(count):
+        words = "gemeenschappelijk beleid" + (" zeldzaam" if i % 7 == 0 else "")
+        record = base.model_copy(update={
+            "id": f"kst-40000-{i + 1}", "ondernummer": str(i + 1), "subject": f"Brief nummer {i}",
+            "title": f"Brief nummer {i}", "reference": None, "body_text": words, "sections": [],
+            "footnotes": [], "cites": [],
+            "dossier": base.dossier.model_copy(update={"number": "40000"}) if base.dossier else None,
+            "sources": [s.model_copy(update={"upstream_id": f"kst-40000-{i + 1}"}) for s in base.sources],
+        }).with_content_hash()
+        store.ingest(record)
+    store.close()
+
+
+def _all_pages(reader: ReadStore, query: LetterQuery, limit: int) -> list[str]:
+    """Every letter of ``query``, following positions page by page (bounded)."""
+    seen: list[str] = []
+    after = None
+    for _ in range(100):
+        rows = reader.page(query, limit, after)
+        seen.extend(r.letter_id for r in rows)
+        if len(rows) < limit:
+            return seen
+        after = rows[-1].position
+    raise AssertionError("more pages than letters")
+
+
+@pytest.mark.parametrize("walk_cost", [0, 10**9], ids=["walk-newest-first", "collect-matches"])
+def test_search_finds_the_same_letters_by_either_strategy(tmp_path: Path, walk_cost: int,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A common word and a rare one page through exactly their letters, newest first,
+    whichever way ``_text_filter`` chooses to look."""
+    monkeypatch.setattr("services.publisher.read.store.WALK_COST", walk_cost)
+    path = tmp_path / "kamerstroom.sqlite3"
+    _numbered_letters(path, 45)
+    reader = ReadStore(path)
+    try:
+        newest_first = [r.letter_id for r in reader.page(LetterQuery(), 100)]
+        assert 45 == len(newest_first)
+        assert newest_first == _all_pages(reader, LetterQuery(q="gemeenschappelijk"), 10)
+        rare = {f"kst-40000-{i + 1}" for i in range(45) if i % 7 == 0}
+        found = _all_pages(reader, LetterQuery(q="zeldzaam"), 2)
+        assert [letter for letter in newest_first if letter in rare] == found
+        assert [] == reader.page(LetterQuery(q="nergens"), 10)
+    finally:
+        reader.close()
+
+
+def test_an_index_of_an_earlier_version_is_built_again(tmp_path: Path) -> None:
+    """Version 1 kept read_text rows under rowids of their own; such a store is indexed
+    again on opening, so a search by rowid finds the right letter, not a neighbour's text."""
+    path = tmp_path / "kamerstroom.sqlite3"
+    _numbered_letters(path, 5)
+    db = sqlite3.connect(path)
+    # Misaligned, as version 1 could leave them: letter 1's text under letter 5's rowid.
+    db.execute("UPDATE read_text SET rowid = rowid + 1000")
+    db.execute("UPDATE read_text SET rowid = 1006 - rowid")
+    db.execute("UPDATE read_meta SET value = ? WHERE name = 'index_version'", (b"1",))
+    db.commit()
+    db.close()
+    _store(path).close()
+    reader = ReadStore(path)
+    try:
+        assert ["kst-40000-1"] == [r.letter_id for r in reader.page(LetterQuery(q="zeldzaam"), 10)]
+        assert 5 == len(reader.page(LetterQuery(q="gemeenschappelijk"), 10))
+    finally:
+        reader.close()
