@@ -59,6 +59,11 @@ class CpuMeter:
             if before is not None and after is not None:
                 self.spent[name] = after - before
 
+    def seconds_per_item(self, name: str, items: int) -> float | None:
+        """CPU seconds ``name`` spent per item, ``None`` if it was not readable."""
+        spent = self.spent.get(name)
+        return spent / items if spent is not None and items else None
+
     def per_item(self, items: int, unit: str = "ms") -> str:
         """``"kamerstroom 2.61 ms, broker 0.80 ms"`` per item, for a result's note.
 

@@ -17,16 +17,21 @@ async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monke
     monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
     await harness.run(["pipeline"], quick=True, out=tmp_path, echo=lambda line: None)
     rows = json.loads((tmp_path / "latest.json").read_text())
-    assert ["pipeline", "pipeline/separate-processes", "memory/peak-rss"] == [
-        row["scenario"] for row in rows]
-    assert [FIELDS] * 3 == [set(row) for row in rows]
-    pipeline, separate, memory = rows
-    assert ("letters/s", "min_ratio", 0.7) == (pipeline["unit"], pipeline["target_kind"], pipeline["target"])
+    assert ["pipeline", "pipeline/cpu-per-letter-vs-floor", "pipeline/separate-processes",
+            "memory/peak-rss"] == [row["scenario"] for row in rows]
+    assert [FIELDS] * 4 == [set(row) for row in rows]
+    pipeline, vs_floor, separate, memory = rows
+    # The ratio to the bare relay is a figure; the goal is the CPU per letter over its floor.
+    assert ("letters/s", None, None, None) == (
+        pipeline["unit"], pipeline["target_kind"], pipeline["target"], pipeline["met"])
+    assert ("× floor", "max_value", 1.25) == (vs_floor["unit"], vs_floor["target_kind"], vs_floor["target"])
+    assert isinstance(vs_floor["figure"], float) and vs_floor["figure"] > 0, vs_floor["note"]
+    for part in ("relay", "parse", "store", "envelope"):
+        assert f"+ {part} " in vs_floor["note"] or f"= {part} " in vs_floor["note"], vs_floor["note"]
     assert ("letters/s", None, None, None) == (
         separate["unit"], separate["target_kind"], separate["target"], separate["met"])
     assert ("MB", "max_value", 250) == (memory["unit"], memory["target_kind"], memory["target"])
-    assert [True, True] == [isinstance(row["figure"], float) and isinstance(row["met"], bool)
-                            for row in (pipeline, memory)], rows
+    assert isinstance(pipeline["figure"], float) and isinstance(memory["met"], bool), rows
     assert isinstance(separate["figure"], float), separate["note"]
     assert separate["baseline"] == pipeline["baseline"]
     assert "CPU per letter: kamerstroom " in pipeline["note"]
@@ -85,3 +90,20 @@ async def test_quick_read_times_the_read_api_and_a_feed(tmp_path, amqp_url, monk
         assert isinstance(rows[name]["figure"], float), rows[name]["note"]
     assert "200 letters stored" in rows["read/p99"]["note"]
     assert 0 < rows["feed/render"]["figure"]
+
+
+async def test_quick_webhooks_hold_cpu_per_delivery_to_its_floor(tmp_path, amqp_url, monkeypatch):
+    """Each webhook shape has its rate row and a row of CPU per delivery over the raw client's
+    POST + HMAC and one delivery-record write; only the fan-out keeps its target beside raw."""
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["webhooks"], quick=True, out=tmp_path, echo=lambda line: None)
+    rows = {row["scenario"]: row for row in json.loads((tmp_path / "latest.json").read_text())}
+    assert ["webhooks/1x20", "webhooks/1x20/cpu-per-delivery-vs-floor", "webhooks/20x3",
+            "webhooks/20x3/cpu-per-delivery-vs-floor"] == sorted(rows)
+    assert ("min_ratio", 0.7) == (rows["webhooks/1x20"]["target_kind"], rows["webhooks/1x20"]["target"])
+    assert (None, None) == (rows["webhooks/20x3"]["target_kind"], rows["webhooks/20x3"]["target"])
+    for shape in ("1x20", "20x3"):
+        row = rows[f"webhooks/{shape}/cpu-per-delivery-vs-floor"]
+        assert ("× floor", "max_value", 1.25) == (row["unit"], row["target_kind"], row["target"])
+        assert isinstance(row["figure"], float) and row["figure"] > 0, row["note"]
+        assert "= POST + HMAC " in row["note"] and "+ delivery record " in row["note"], row["note"]

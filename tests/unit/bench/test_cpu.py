@@ -34,3 +34,14 @@ def test_meter_reports_per_item_for_readable_processes_only() -> None:
     name, value, unit = meter.per_item(100).split()
     assert ("self", "ms") == (name, unit)
     assert 1.5 <= float(value) <= 5.0
+
+
+def test_seconds_per_item_is_none_for_a_process_not_read() -> None:
+    """Per-item seconds come from what was read; an unread process gives None, not zero."""
+    meter = CpuMeter({"self": os.getpid(), "gone": None})
+    meter.start()
+    _spin(0.1)
+    meter.stop()
+    per_item = meter.seconds_per_item("self", 10)
+    assert per_item is not None and 0.005 <= per_item <= 0.05
+    assert meter.seconds_per_item("gone", 10) is None

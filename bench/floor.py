@@ -1,0 +1,137 @@
+"""The floor of the work: what each part of a letter or a delivery costs done alone.
+
+A scenario's CPU per item is held against the sum of its parts, each measured in the
+same run on the same inputs: the raw relay's AMQP work (or the raw client's POST and
+HMAC), the parser alone, one store commit of the record, the envelope alone, one
+delivery-record write. The parts run in this process, one at a time, with nothing else
+on its event loop, so their thread CPU time is theirs alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from bench import corpus
+from bench.results import Result, measured, unmeasured
+from shared.schema import EventKind, Kamerbrief
+from shared.sqlite import connect, transaction
+
+T = TypeVar("T")
+RATIO_UNIT = "× floor"
+MAX_RATIO = 1.25
+
+
+@dataclass
+class Floor:
+    """CPU seconds per item of each part of the work, in the order they were added."""
+
+    parts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.parts.values())
+
+    def describe(self, unit: str) -> str:
+        """``"0.45 ms relay + 0.25 ms parse"`` in ``unit`` (``ms`` or ``us``)."""
+        scale, digits = _SCALES[unit]
+        return " + ".join(f"{name} {value * scale:.{digits}f} {unit}"
+                          for name, value in self.parts.items())
+
+
+_SCALES = {"ms": (1000.0, 3), "us": (1_000_000.0, 1)}
+
+
+def cpu_per_item(work: Callable[[T], object], items: Sequence[T]) -> float:
+    """Thread CPU seconds ``work`` spends per item, over all of ``items``."""
+    if not items:
+        raise ValueError("no items to measure")
+    started = time.thread_time()
+    for item in items:
+        work(item)
+    return (time.thread_time() - started) / len(items)
+
+
+def records_of(letters: Iterable[corpus.Letter]) -> list[Kamerbrief]:
+    """Each letter parsed as the parser parses its raw document."""
+    from services.parser.parse import parse_raw
+
+    return [parse_raw(corpus.raw_document(letter)) for letter in letters]
+
+
+def parse_part(letters: Sequence[corpus.Letter]) -> float:
+    """The parser alone on the letters' bodies (no envelope, no broker)."""
+    from services.parser.parse import parse_bytes
+
+    sources = [corpus.raw_document(letter).source for letter in letters]
+    pairs = list(zip(letters, sources, strict=True))
+    return cpu_per_item(lambda p: parse_bytes(p[0].body, format="kst-xml", source=p[1]), pairs)
+
+
+def envelope_part(records: Sequence[Kamerbrief]) -> float:
+    """Building each record's CloudEvent and serialising it once."""
+    from services.publisher.events import build_event
+
+    return cpu_per_item(lambda r: build_event(r, EventKind.PUBLISHED, source="urn:bench")
+                        .model_dump_json(), records)
+
+
+_RECORD_SCHEMA = ("CREATE TABLE IF NOT EXISTS versions (id TEXT PRIMARY KEY, record_json TEXT NOT NULL, "
+                  "event_json TEXT NOT NULL)")
+
+
+def store_part(records: Sequence[Kamerbrief], folder: Path) -> float:
+    """One commit per record: its JSON and its event's JSON in one row, with the product's
+    SQLite settings (WAL, ``synchronous=NORMAL``). The JSON is made beforehand: the
+    envelope part counts it."""
+    db = connect(folder / "floor-records.sqlite")
+    db.execute(_RECORD_SCHEMA)
+    rows = [(r.id, r.model_dump_json(), r.model_dump_json()) for r in records]
+
+    def commit(row: tuple[str, str, str]) -> None:
+        with transaction(db):
+            db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?)", row)
+
+    try:
+        return cpu_per_item(commit, rows)
+    finally:
+        db.close()
+
+
+_DELIVERY_SCHEMA = ("CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL, "
+                    "event_id TEXT NOT NULL, status TEXT NOT NULL)")
+
+
+def delivery_record_part(events: int, endpoints: int, folder: Path) -> float:
+    """One delivery row per (event, endpoint), the rows of one event in one commit, as
+    the product batches them; CPU seconds per delivery."""
+    db = connect(folder / f"floor-deliveries-{events}x{endpoints}.sqlite")
+    db.execute(_DELIVERY_SCHEMA)
+
+    def commit(event: int) -> None:
+        with transaction(db):
+            db.executemany("INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, 'succeeded')",
+                           [(f"{event}-{e}", f"endpoint-{e}", f"event-{event}") for e in range(endpoints)])
+
+    try:
+        return cpu_per_item(commit, range(events)) / endpoints
+    finally:
+        db.close()
+
+
+def ratio_row(scenario: str, cpu: float | None, floor: Floor, unit: str, what: str) -> Result:
+    """The row ``<scenario>``: CPU per item over the floor, held to at most ``MAX_RATIO``.
+
+    ``cpu`` is the system under test's CPU seconds per item (``None``: not readable).
+    """
+    if cpu is None or floor.total <= 0:
+        return unmeasured(scenario, RATIO_UNIT, "the CPU of the system under test or of its floor "
+                          "was not readable", target=MAX_RATIO, target_kind="max_value")
+    scale, digits = _SCALES[unit]
+    return measured(scenario, cpu / floor.total, RATIO_UNIT, target=MAX_RATIO, target_kind="max_value",
+                    note=f"kamerstroom {cpu * scale:.{digits}f} {unit} of CPU per {what}; floor "
+                         f"{floor.total * scale:.{digits}f} {unit} = {floor.describe(unit)}, "
+                         "each measured in this run")
