@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from bench import corpus
 from bench.results import Result, measured, unmeasured
+from shared.db import open_database
 from shared.schema import EventKind, Kamerbrief
-from shared.sqlite import connect, transaction
 
 T = TypeVar("T")
 RATIO_UNIT = "× floor"
@@ -87,13 +87,14 @@ def store_part(records: Sequence[Kamerbrief], folder: Path) -> float:
     """One commit per record: its JSON and its event's JSON in one row, with the product's
     SQLite settings (WAL, ``synchronous=NORMAL``). The JSON is made beforehand: the
     envelope part counts it."""
-    db = connect(folder / "floor-records.sqlite")
+    db = open_database(folder / "floor-records.sqlite", migrate=False)
     db.execute(_RECORD_SCHEMA)
     rows = [(r.id, r.model_dump_json(), r.model_dump_json()) for r in records]
 
     def commit(row: tuple[str, str, str]) -> None:
-        with transaction(db):
-            db.execute("INSERT OR REPLACE INTO versions VALUES (?, ?, ?)", row)
+        with db.transaction():
+            db.execute("INSERT INTO versions VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                       "record_json = excluded.record_json, event_json = excluded.event_json", row)
 
     try:
         return cpu_per_item(commit, rows)
@@ -108,12 +109,13 @@ _DELIVERY_SCHEMA = ("CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY,
 def delivery_record_part(events: int, endpoints: int, folder: Path) -> float:
     """One delivery row per (event, endpoint), the rows of one event in one commit, as
     the product batches them; CPU seconds per delivery."""
-    db = connect(folder / f"floor-deliveries-{events}x{endpoints}.sqlite")
+    db = open_database(folder / f"floor-deliveries-{events}x{endpoints}.sqlite", migrate=False)
     db.execute(_DELIVERY_SCHEMA)
 
     def commit(event: int) -> None:
-        with transaction(db):
-            db.executemany("INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, 'succeeded')",
+        with db.transaction():
+            db.executemany("INSERT INTO deliveries VALUES (?, ?, ?, 'succeeded') ON CONFLICT (id) "
+                           "DO UPDATE SET status = excluded.status",
                            [(f"{event}-{e}", f"endpoint-{e}", f"event-{event}") for e in range(endpoints)])
 
     try:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     namespace: str = Field(default="kamerstroom", pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
     prefetch: int = Field(default=32, ge=1, le=10_000)
     data_dir: Path = Path("./data")
+    database_url: str | None = Field(default=None, description=(
+        "postgresql://user:password@host:port/dbname: keep every store in PostgreSQL (needed "
+        "for more than one publisher or fetcher). Unset: SQLite in KAMERSTROOM_DATA_DIR."))
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=0, le=65535)
     shutdown_timeout: float = Field(default=30.0, gt=0)
@@ -140,6 +143,15 @@ class Settings(BaseSettings):
             raise ValueError(f"bad port: {exc}") from None
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("expected a postgresql:// URL (unset: SQLite in KAMERSTROOM_DATA_DIR)")
+        return value
+
     @field_validator("ob_sru_url", "tk_api_url")
     @classmethod
     def _feed_url(cls, value: str) -> str:
@@ -159,7 +171,10 @@ class Settings(BaseSettings):
 
     def check_data_dir(self) -> None:
         """Raise ``ConfigError`` (one line) unless the data folder exists, or can be made, and
-        is writable: called at start by every command that keeps state."""
+        is writable: called at start by every command that keeps state. With a database URL
+        the state is in PostgreSQL and the folder is not needed."""
+        if self.database_url is not None:
+            return
         folder = self.data_dir
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -172,8 +187,13 @@ class Settings(BaseSettings):
 
     @property
     def db_path(self) -> Path:
-        """The SQLite file that holds this deployment's state."""
+        """The SQLite file that holds this deployment's state when no database URL is set."""
         return self.data_dir / "kamerstroom.sqlite3"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the stores keep their state: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.db_path
 
 
 def _absolute_url(value: str, schemes: tuple[str, ...], expected: str) -> URL:

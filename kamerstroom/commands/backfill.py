@@ -52,7 +52,7 @@ async def run(settings: Settings, source_name: str, window: Window) -> int:
     broker = RabbitMQBroker(settings.amqp_url, Topology.of(settings),
                             connection_name=f"kamerstroom backfill {source_name}")
     await connect_with_retry(broker, attempts=3)
-    store = FetcherStore(settings.db_path)
+    store = FetcherStore(settings.database)
     source = next(s for s in build_sources(settings.model_copy(update={"sources": [source_name]})))
     try:
         tally = await backfill(broker, store, source, window, http_options(settings),

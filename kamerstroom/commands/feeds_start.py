@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.check_data_dir()
     names = list(settings.sources) if args.source == "all" else [args.source]
-    store = FetcherStore(settings.db_path)
+    store = FetcherStore(settings.database)
     try:
         if args.day is None:
             for name in names:

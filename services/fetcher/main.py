@@ -16,7 +16,7 @@ def build_sources(settings: Settings) -> list[Source]:
     """The sources chosen by ``KAMERSTROOM_SOURCES``, in that order."""
     available: dict[str, Source] = {
         "officielebekendmakingen": OfficieleBekendmakingen(settings.ob_sru_url),
-        "tweedekamer": TweedeKamer(settings.tk_api_url, settings.db_path,
+        "tweedekamer": TweedeKamer(settings.tk_api_url, settings.database,
                                    version=settings.tk_syncfeed_version),
     }
     return [available[name] for name in settings.sources]
@@ -31,7 +31,7 @@ def http_options(settings: Settings) -> HttpOptions:
 def build(settings: Settings, broker: Broker) -> FetcherService:
     """The fetcher service, ready to ``start()``."""
     return FetcherService(
-        broker, FetcherStore(settings.db_path), build_sources(settings),
+        broker, FetcherStore(settings.database), build_sources(settings),
         interval=settings.poll_interval,
         http=http_options(settings), start_date=settings.start_date,
     )

@@ -1,4 +1,4 @@
-"""The fetcher's memory in SQLite: what was queued (with which content) and each checkpoint.
+"""The fetcher's memory in the state database: what was queued (with which content) and each checkpoint.
 
     seen         (source, upstream_id) -> content hash and upstream version last handled
                  (queued, withdrawn, dead-lettered or skipped)
@@ -13,8 +13,8 @@ The Tweede Kamer SyncFeed's entities that a letter is joined with (``SyncFeedSto
                  queue it again when its actors or dossier arrive or change later)
     tk_pending   Document id -> since when the letter waits for its actors
 
-Every table is created with ``CREATE TABLE IF NOT EXISTS``: an existing state file keeps
-its seen-table and checkpoints when these are added.
+The tables are made by the numbered migrations (``shared/db/migrations``); the store
+works the same on SQLite and PostgreSQL.
 
 ``record`` writes a seen row and a checkpoint in one transaction, after the broker
 confirmed the message, so a restart resumes exactly after the last confirmed document.
@@ -24,45 +24,8 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
-from shared.sqlite import connect, transaction
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen (
-    source TEXT NOT NULL,
-    upstream_id TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    queued_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    PRIMARY KEY (source, upstream_id)
-);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-);
-CREATE TABLE IF NOT EXISTS tk_dossiers (
-    id TEXT PRIMARY KEY,
-    entity TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tk_actors (
-    id TEXT PRIMARY KEY,
-    document_id TEXT NOT NULL,
-    entity TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tk_actors_document ON tk_actors (document_id);
-CREATE TABLE IF NOT EXISTS tk_letters (
-    id TEXT PRIMARY KEY,
-    entry TEXT NOT NULL,
-    dossier_id TEXT,
-    queued_facts TEXT
-);
-CREATE INDEX IF NOT EXISTS tk_letters_dossier ON tk_letters (dossier_id);
-CREATE TABLE IF NOT EXISTS tk_pending (
-    id TEXT PRIMARY KEY,
-    since TEXT NOT NULL
-);
-"""
+from shared.db import Clock, Database, Target, open_database, stamp, system_clock
 
 # A content hash that means "dead-lettered, not queued" (the reason follows the colon).
 DEAD_PREFIX = "dead:"
@@ -86,14 +49,11 @@ class Seen:
 
 
 class FetcherStore:
-    """Seen-table and checkpoints of one deployment (one SQLite file, WAL mode)."""
+    """Seen-table and checkpoints of one deployment (SQLite or PostgreSQL)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = connect(path)
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(seen)")}
-        if "version" not in columns:  # the first schema had no upstream version
-            self._db.execute("ALTER TABLE seen ADD COLUMN version TEXT")
+    def __init__(self, target: Target, *, clock: Clock = system_clock) -> None:
+        self._db = open_database(target)
+        self._clock = clock
 
     def seen(self, source: str, upstream_id: str) -> Seen | None:
         """What was last handled for this document, or ``None`` if never."""
@@ -113,10 +73,11 @@ class FetcherStore:
         """Remember a handled document and move a checkpoint, atomically."""
         with self._transaction():
             self._db.execute(
-                "INSERT INTO seen (source, upstream_id, content_hash, version) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (source, upstream_id) DO UPDATE SET content_hash = excluded.content_hash,"
-                " version = excluded.version, queued_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                (source, upstream_id, content_hash, version),
+                "INSERT INTO seen (source, upstream_id, content_hash, version, queued_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, upstream_id) DO UPDATE SET "
+                "content_hash = excluded.content_hash, version = excluded.version, "
+                "queued_at = excluded.queued_at",
+                (source, upstream_id, content_hash, version, stamp(self._clock())),
             )
             if checkpoint is not None:
                 self._put_checkpoint(*checkpoint)
@@ -157,18 +118,13 @@ class FetcherStore:
         return dropped
 
     def _put_checkpoint(self, key: str, value: str) -> None:
-        self._db.execute(
-            "INSERT INTO checkpoints (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-            "value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            (key, value),
-        )
+        put_checkpoint(self._db, key, value, stamp(self._clock()))
 
     def _transaction(self) -> AbstractContextManager[None]:
-        return transaction(self._db)
+        return self._db.transaction()
 
     def ping(self) -> bool:
-        self._db.execute("SELECT 1").fetchone()
-        return True
+        return self._db.ping()
 
     def close(self) -> None:
         self._db.close()
@@ -178,13 +134,13 @@ class FetcherStore:
 class SyncFeedStore:
     """The Tweede Kamer SyncFeed's joined entities and pending letters (tables above).
 
-    Its own connection to the fetcher's SQLite file: the source writes here, the queuer
-    writes the seen-table and the Document checkpoint.
+    Its own connection to the state database: the source writes here, the queuer writes
+    the seen-table and the Document checkpoint.
     """
 
-    def __init__(self, path: Path) -> None:
-        self._db = connect(path)
-        self._db.executescript(SCHEMA)
+    def __init__(self, target: Target, *, clock: Clock = system_clock) -> None:
+        self._db = open_database(target)
+        self._clock = clock
 
     def put_entities(self, dossiers: dict[str, str | None], actors: dict[str, tuple[str, str] | None],
                      checkpoint: tuple[str, str] | None) -> None:
@@ -192,24 +148,23 @@ class SyncFeedStore:
 
         ``actors`` maps an actor id to ``(document_id, entity XML)``.
         """
-        with transaction(self._db):
+        with self._db.transaction():
             for key, entity in dossiers.items():
                 if entity is None:
                     self._db.execute("DELETE FROM tk_dossiers WHERE id = ?", (key,))
                 else:
-                    self._db.execute("INSERT OR REPLACE INTO tk_dossiers (id, entity) VALUES (?, ?)",
+                    self._db.execute("INSERT INTO tk_dossiers (id, entity) VALUES (?, ?) "
+                                     "ON CONFLICT (id) DO UPDATE SET entity = excluded.entity",
                                      (key, entity))
             for key, actor in actors.items():
                 if actor is None:
                     self._db.execute("DELETE FROM tk_actors WHERE id = ?", (key,))
                 else:
-                    self._db.execute("INSERT OR REPLACE INTO tk_actors (id, document_id, entity) "
-                                     "VALUES (?, ?, ?)", (key, *actor))
+                    self._db.execute("INSERT INTO tk_actors (id, document_id, entity) VALUES (?, ?, ?) "
+                                     "ON CONFLICT (id) DO UPDATE SET document_id = excluded.document_id,"
+                                     " entity = excluded.entity", (key, *actor))
             if checkpoint is not None:
-                self._db.execute(
-                    "INSERT INTO checkpoints (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                    "SET value = excluded.value, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-                    checkpoint)
+                put_checkpoint(self._db, *checkpoint, stamp(self._clock()))
 
     def checkpoint(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM checkpoints WHERE key = ?", (key,)).fetchone()
@@ -232,7 +187,7 @@ class SyncFeedStore:
 
     def put_letter(self, document_id: str, entry: str, dossier_id: str | None) -> None:
         """Remember a letter's latest entry (its queued facts are kept)."""
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute(
                 "INSERT INTO tk_letters (id, entry, dossier_id) VALUES (?, ?, ?) ON CONFLICT (id) "
                 "DO UPDATE SET entry = excluded.entry, dossier_id = excluded.dossier_id",
@@ -245,12 +200,12 @@ class SyncFeedStore:
 
     def mark_queued(self, document_id: str, facts: str) -> None:
         """The letter was queued (or found unchanged) with ``facts``; it is no longer pending."""
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute("UPDATE tk_letters SET queued_facts = ? WHERE id = ?", (facts, document_id))
             self._db.execute("DELETE FROM tk_pending WHERE id = ?", (document_id,))
 
     def forget_letter(self, document_id: str) -> None:
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute("DELETE FROM tk_letters WHERE id = ?", (document_id,))
             self._db.execute("DELETE FROM tk_pending WHERE id = ?", (document_id,))
 
@@ -268,12 +223,12 @@ class SyncFeedStore:
 
     def hold(self, document_id: str, since: str) -> None:
         """Mark a letter pending (kept: the first ``since`` stays)."""
-        with transaction(self._db):
-            self._db.execute("INSERT OR IGNORE INTO tk_pending (id, since) VALUES (?, ?)",
+        with self._db.transaction():
+            self._db.execute("INSERT INTO tk_pending (id, since) VALUES (?, ?) ON CONFLICT DO NOTHING",
                              (document_id, since))
 
     def release(self, document_id: str) -> None:
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute("DELETE FROM tk_pending WHERE id = ?", (document_id,))
 
     def pending(self, limit: int) -> list[str]:
@@ -283,3 +238,9 @@ class SyncFeedStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def put_checkpoint(db: Database, key: str, value: str, now: str) -> None:
+    """Set checkpoint ``key`` to ``value`` (in the caller's transaction, if any)."""
+    db.execute("INSERT INTO checkpoints (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) "
+               "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at", (key, value, now))

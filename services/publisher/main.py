@@ -23,8 +23,8 @@ _STATIC_NAMESPACE = uuid.UUID("3f0c9b7e-1d2a-5c4b-8e6f-7a9d0b1c2e3f")
 
 def build(settings: Settings, broker: Broker) -> PublisherService:
     """The publisher service, ready to ``mount()`` its routes and ``start()``."""
-    records = RecordStore(settings.db_path, event_source=settings.event_source)
-    registry = EndpointRegistry(settings.db_path)
+    records = RecordStore(settings.database, event_source=settings.event_source)
+    registry = EndpointRegistry(settings.database)
     records.checkpoint_elsewhere()
     registry.checkpoint_elsewhere()
     register_static(registry, settings.webhook_urls)
@@ -35,9 +35,10 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
     ))
     admin = AdminAPI(settings.admin_token, registry, dispatcher, records.events_between,
                      allow_private=settings.webhook_allow_private) if settings.admin_token else None
-    read = ReadAPI(ReadStore(settings.db_path), ReadAccess(settings.read_token, settings.read_public))
+    read = ReadAPI(ReadStore(settings.database), ReadAccess(settings.read_token, settings.read_public))
     return PublisherService(broker, records, registry, dispatcher, admin, prefetch=settings.prefetch,
-                            checkpointer=Checkpointer(settings.db_path), read=read)
+                            checkpointer=None if settings.database_url else Checkpointer(settings.db_path),
+                            read=read)
 
 
 def register_static(registry: EndpointRegistry, urls: list[str]) -> None:

@@ -1,51 +1,30 @@
-"""The publisher's memory of letters in SQLite: every feed's record, every version, every event.
+"""The publisher's memory of letters in the state database: every feed's record, every version, every event.
 
 ``ingest`` and ``withdraw`` decide, in one transaction each, whether a message makes a new
 version; the version is stored with its event before anything is published, so a retried
 publish re-sends the same event (same id) and a redelivered message makes nothing new.
+
+Any number of publishers may share one PostgreSQL database: every ingest and withdrawal
+holds the database lock ``ingest`` for its transaction (on SQLite its write lock is that),
+so two replicas never both resolve the same letter or number the same version, and the
+primary key ``(letter_id, version)`` would refuse a second one if they did.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 
 from services.publisher.events import build_event
 from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
 from services.publisher.read.index import LETTER_TABLES, LetterIndex
+from shared.db import Clock, Target, open_database, stamp, system_clock
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.events import upgrade_event_json
 from shared.schema.record import SourceRef
-from shared.sqlite import connect, transaction
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS letter_sources (
-    feed TEXT NOT NULL,
-    upstream_id TEXT NOT NULL,
-    letter_id TEXT NOT NULL,
-    record_json TEXT NOT NULL,
-    withdrawn INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (feed, upstream_id)
-);
-CREATE INDEX IF NOT EXISTS letter_sources_letter ON letter_sources (letter_id);
-CREATE TABLE IF NOT EXISTS letter_keys (
-    key TEXT PRIMARY KEY,
-    letter_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS letter_versions (
-    letter_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    event_json TEXT NOT NULL,
-    announced INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    PRIMARY KEY (letter_id, version)
-);
-"""
-
 
 # (feed, upstream id, record): a record the current transaction wrote and still holds.
 _Known = tuple[str, str, Kamerbrief]
@@ -70,11 +49,11 @@ class Version:
 class RecordStore:
     """Letters, their per-feed records, identity keys and versions."""
 
-    def __init__(self, path: Path, *, event_source: str) -> None:
+    def __init__(self, target: Target, *, event_source: str, clock: Clock = system_clock) -> None:
         # A commit lost to a power cut is recomputed when the broker redelivers the unacked
         # message: the same version, so the same event id, which subscribers deduplicate.
-        self._db = connect(path)
-        self._db.executescript(SCHEMA)
+        self._db = open_database(target)
+        self._clock = clock
         self._index = LetterIndex(self._db)  # the read API's tables, written with each version
         self._index.ensure()
         self._source = event_source
@@ -82,16 +61,24 @@ class RecordStore:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
+
     def checkpoint_elsewhere(self) -> None:
-        """Leave WAL checkpoints to a ``Checkpointer`` (off the event loop)."""
-        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        """SQLite: leave WAL checkpoints to a ``Checkpointer`` (off the event loop)."""
+        if self._db.dialect == "sqlite":
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
 
     def ping(self) -> bool:
-        self._db.execute("SELECT 1").fetchone()
-        return True
+        return self._db.ping()
 
-    def _transaction(self) -> AbstractContextManager[None]:
-        return transaction(self._db)
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A write transaction that holds the ``ingest`` lock across every replica."""
+        with self._db.transaction():
+            self._db.lock("ingest")
+            yield
 
     # -- reading --------------------------------------------------------------------------
 
@@ -113,9 +100,9 @@ class RecordStore:
                        limit: int = 10_000) -> list[CloudEvent]:
         """Announced events whose version was stored in ``[since, until)``, oldest first."""
         sql = "SELECT event_json FROM letter_versions WHERE announced = 1 AND created_at >= ?"
-        args: list[str | int] = [_sqlite_time(since)]
+        args: list[str | int] = [stamp(since)]
         if until is not None:
-            sql, args = sql + " AND created_at < ?", [*args, _sqlite_time(until)]
+            sql, args = sql + " AND created_at < ?", [*args, stamp(until)]
         rows = self._db.execute(sql + " ORDER BY created_at LIMIT ?", (*args, limit)).fetchall()
         return [CloudEvent.model_validate_json(r[0]) for r in rows]
 
@@ -150,8 +137,8 @@ class RecordStore:
                 "record_json = excluded.record_json, withdrawn = 0",
                 (feed, upstream, letter, record.model_dump_json()))
             for key in identity_keys(record):
-                self._db.execute("INSERT OR IGNORE INTO letter_keys (key, letter_id) VALUES (?, ?)",
-                                 (key, letter))
+                self._db.execute("INSERT INTO letter_keys (key, letter_id) VALUES (?, ?) "
+                                 "ON CONFLICT DO NOTHING", (key, letter))
             return self._next_version(letter, replay=replay, known=(feed, upstream, record))
 
     def withdraw(self, source: SourceRef, *, replay: bool = False) -> Version | None:
@@ -229,17 +216,11 @@ class RecordStore:
                replay: bool) -> Version:
         event = build_event(record, kind, source=self._source, changed_fields=changed, replay=replay)
         event_json = event.model_dump_json()
-        self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json) "
-                         "VALUES (?, ?, ?, ?)", (letter, record.version, kind.value, event_json))
+        self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json, created_at) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (letter, record.version, kind.value, event_json, stamp(self._clock())))
         self._index.put(letter, record, kind)
         return Version(letter, record.version, kind, event, announced=False, event_json=event_json)
-
-
-def _sqlite_time(when: datetime) -> str:
-    """The format of SQLite's ``strftime('%Y-%m-%dT%H:%M:%fZ')``, so text comparison orders by time."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _version(row: tuple[str, int, str, str, int]) -> Version:

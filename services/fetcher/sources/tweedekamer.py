@@ -54,7 +54,6 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import structlog
 
@@ -89,6 +88,7 @@ from services.fetcher.sources.syncfeed import (
 from services.fetcher.sources.syncfeed_start import locate
 from services.fetcher.start import local_day
 from services.fetcher.store import SyncFeedStore
+from shared.db import Target
 from shared.errors import FeedDrift, RetryLater, Unprocessable
 from shared.schema import FeedRecord, RawDocument
 
@@ -120,11 +120,11 @@ class TweedeKamer:
     name = NAME
     interval = 15.0
 
-    def __init__(self, base_url: str, store_path: Path, *, version: str = "2.0",
+    def __init__(self, base_url: str, store: Target, *, version: str = "2.0",
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.base_url = base_url.rstrip("/")
         self.feed_url = f"{self.base_url}/SyncFeed/{version}"
-        self._store_path = store_path
+        self._store_target = store
         self._clock = clock
         self._store: SyncFeedStore | None = None
 
@@ -161,7 +161,7 @@ class TweedeKamer:
 
     def _state(self) -> SyncFeedStore:
         if self._store is None:
-            self._store = SyncFeedStore(self._store_path)
+            self._store = SyncFeedStore(self._store_target, clock=self._clock)
         return self._store
 
     async def _page(self, client: PoliteClient, category: str, token: int) -> Page:

@@ -1,67 +1,55 @@
-"""The read side's index of letters in the publisher's SQLite file: filters, citations, full text.
+"""The read side's index of letters in the state database: filters, citations, full text.
 
 ``LetterIndex.put`` is called by ``RecordStore`` in the transaction that stores a version,
-so the index never disagrees with ``letter_versions``. ``ensure`` creates the tables when
-they are missing (a data folder from before the read API) and fills them from the stored
-versions once. Full text is an FTS5 table (``unicode61``, diacritics folded: "financiele"
-finds "financiële").
+so the index never disagrees with ``letter_versions``. The tables come from the migrations;
+``ensure`` fills them from the stored versions once (a data folder from before the read
+API, or indexed by an older ``INDEX_VERSION``).
+
+Full text, diacritics folded ("financiele" finds "financiële"):
+- SQLite: an FTS5 table (``unicode61 remove_diacritics 2``) sharing ``read_letters``' rowid;
+- PostgreSQL: a ``tsvector`` per letter (configuration ``simple``: no stemming, as FTS5),
+  of the text folded here (``fold``), with a GIN index.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
+import unicodedata
 
+from shared.db import Database
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.events import upgrade_event_json
-from shared.sqlite import transaction
 
 # 2: read_text's rowid is its read_letters row's rowid. A store indexed by another version
 # is indexed again from its versions (``ensure``).
 INDEX_VERSION = "2"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS read_letters (
-    letter_id TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    ministry TEXT,
-    ministry_name TEXT,
-    dossier TEXT,
-    chamber TEXT,
-    first_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    summary_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS read_letters_updated ON read_letters (updated_at, letter_id);
-CREATE INDEX IF NOT EXISTS read_letters_ministry ON read_letters (ministry, updated_at);
-CREATE INDEX IF NOT EXISTS read_letters_dossier ON read_letters (dossier, updated_at);
-CREATE TABLE IF NOT EXISTS read_cites (
-    dossier TEXT NOT NULL,
-    letter_id TEXT NOT NULL,
-    PRIMARY KEY (dossier, letter_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS read_cites_letter ON read_cites (letter_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS read_text USING fts5(
-    letter_id UNINDEXED, title, subject, body, tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TABLE IF NOT EXISTS read_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
-"""
 # Tables keyed by letter id: a renamed letter (derived id -> Kamerstuk id) is renamed in these too.
 LETTER_TABLES = ("read_letters", "read_cites", "read_text")
 # Left out of list answers and feeds (they can be long): GET /v1/kamerbrieven/{id} has them.
 LONG_FIELDS = {"body_text", "sections", "footnotes"}
+# PostgreSQL refuses a tsvector over 1 MB; a letter's text is searched up to this many
+# characters (far beyond any letter seen: the longest real one has about 60,000).
+MAX_TEXT_CHARS = 300_000
+_UPSERT = ("INSERT INTO read_letters (letter_id, version, kind, ministry, ministry_name, "
+           "dossier, chamber, first_at, updated_at, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (letter_id) DO UPDATE SET version = excluded.version, kind = excluded.kind, "
+           "ministry = excluded.ministry, ministry_name = excluded.ministry_name, "
+           "dossier = excluded.dossier, chamber = excluded.chamber, first_at = excluded.first_at, "
+           "updated_at = excluded.updated_at, summary_json = excluded.summary_json")
 
 
 class LetterIndex:
     """Writes the read tables on the connection (and in the transaction) of ``RecordStore``."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     def ensure(self) -> None:
-        """Create the tables if missing; fill them from ``letter_versions`` once."""
-        self._db.executescript(SCHEMA)
-        with transaction(self._db):
+        """Fill the tables from ``letter_versions`` once per ``INDEX_VERSION``."""
+        if _meta(self._db, "index_version") == INDEX_VERSION.encode():
+            return
+        with self._db.transaction():
+            self._db.lock("ingest")
             if _meta(self._db, "index_version") == INDEX_VERSION.encode():
                 return
             for table in LETTER_TABLES:
@@ -76,7 +64,8 @@ class LetterIndex:
             if _meta(self._db, "cursor_key") is None:
                 self._db.execute("INSERT INTO read_meta (name, value) VALUES ('cursor_key', ?)",
                                  (secrets.token_bytes(32),))
-            self._db.execute("INSERT OR REPLACE INTO read_meta (name, value) VALUES ('index_version', ?)",
+            self._db.execute("INSERT INTO read_meta (name, value) VALUES ('index_version', ?) "
+                             "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                              (INDEX_VERSION.encode(),))
 
     def put(self, letter: str, record: Kamerbrief, kind: EventKind) -> None:
@@ -85,33 +74,55 @@ class LetterIndex:
             "SELECT MIN(created_at), MAX(CASE WHEN version = ? THEN created_at END) "
             "FROM letter_versions WHERE letter_id = ?", (record.version, letter)).fetchone()
         ministry = record.ministry
+        row = (letter, record.version, kind.value, ministry.code.casefold() if ministry else None,
+               ministry.name if ministry else None,
+               record.dossier.number.casefold() if record.dossier else None, record.chamber,
+               first_at, updated_at or first_at,
+               record.model_copy(update={"id": letter}).model_dump_json(exclude=LONG_FIELDS))
+        if self._db.dialect == "sqlite":
+            self._put_sqlite(letter, record, kind, row)
+        else:
+            self._put_postgres(letter, record, kind, row)
+
+    def _put_sqlite(self, letter: str, record: Kamerbrief, kind: EventKind,
+                    row: tuple[object, ...]) -> None:
         # An upsert, not INSERT OR REPLACE: the row keeps its rowid, which is also the rowid
         # of its read_text row (FTS5 finds a rowid at once; a letter_id it would scan for).
-        (rowid,) = self._db.execute(
-            "INSERT INTO read_letters (letter_id, version, kind, ministry, ministry_name, "
-            "dossier, chamber, first_at, updated_at, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (letter_id) DO UPDATE SET version = excluded.version, kind = excluded.kind, "
-            "ministry = excluded.ministry, ministry_name = excluded.ministry_name, "
-            "dossier = excluded.dossier, chamber = excluded.chamber, first_at = excluded.first_at, "
-            "updated_at = excluded.updated_at, summary_json = excluded.summary_json RETURNING rowid",
-            (letter, record.version, kind.value, ministry.code.casefold() if ministry else None,
-             ministry.name if ministry else None,
-             record.dossier.number.casefold() if record.dossier else None, record.chamber,
-             first_at, updated_at or first_at,
-             record.model_copy(update={"id": letter}).model_dump_json(exclude=LONG_FIELDS))).fetchone()
-        self._db.execute("DELETE FROM read_cites WHERE letter_id = ?", (letter,))
+        (rowid,) = self._db.execute(_UPSERT + " RETURNING rowid", row).fetchone()
         self._db.execute("DELETE FROM read_text WHERE rowid = ?", (rowid,))
+        if self._put_cites(letter, record, kind):
+            self._db.execute("INSERT INTO read_text (rowid, letter_id, title, subject, body) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (rowid, letter, record.title or "", record.subject or "", _body(record)))
+
+    def _put_postgres(self, letter: str, record: Kamerbrief, kind: EventKind,
+                      row: tuple[object, ...]) -> None:
+        self._db.execute(_UPSERT, row)
+        self._db.execute("DELETE FROM read_text WHERE letter_id = ?", (letter,))
+        if self._put_cites(letter, record, kind):
+            text = "\n".join((record.title or "", record.subject or "", _body(record)))
+            self._db.execute("INSERT INTO read_text (letter_id, document) "
+                             "VALUES (?, to_tsvector('simple', ?))", (letter, fold(text[:MAX_TEXT_CHARS])))
+
+    def _put_cites(self, letter: str, record: Kamerbrief, kind: EventKind) -> bool:
+        """Replace the letter's citations; False for a withdrawn letter (no longer listed,
+        searched or in a feed; its versions stay readable), which gets no text either."""
+        self._db.execute("DELETE FROM read_cites WHERE letter_id = ?", (letter,))
         if kind is EventKind.WITHDRAWN:
-            return  # no longer listed, searched or in a feed; its versions stay readable
+            return False
         for dossier in sorted({c.dossier.replace(" ", "").casefold() for c in record.cites}):
-            self._db.execute("INSERT OR IGNORE INTO read_cites (dossier, letter_id) VALUES (?, ?)",
-                             (dossier, letter))
-        self._db.execute("INSERT INTO read_text (rowid, letter_id, title, subject, body) "
-                         "VALUES (?, ?, ?, ?, ?)",
-                         (rowid, letter, record.title or "", record.subject or "", _body(record)))
+            self._db.execute("INSERT INTO read_cites (dossier, letter_id) VALUES (?, ?) "
+                             "ON CONFLICT DO NOTHING", (dossier, letter))
+        return True
 
 
-def cursor_key(db: sqlite3.Connection) -> bytes:
+def fold(text: str) -> str:
+    """``text`` without diacritics ("financiële" -> "financiele"), as FTS5's unicode61 folds."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def cursor_key(db: Database) -> bytes:
     """This deployment's key for signing cursors (made by ``ensure``, kept in the store)."""
     key = _meta(db, "cursor_key")
     if key is None:
@@ -119,7 +130,7 @@ def cursor_key(db: sqlite3.Connection) -> bytes:
     return key
 
 
-def _meta(db: sqlite3.Connection, name: str) -> bytes | None:
+def _meta(db: Database, name: str) -> bytes | None:
     row = db.execute("SELECT value FROM read_meta WHERE name = ?", (name,)).fetchone()
     return bytes(row[0]) if row else None
 

@@ -49,6 +49,10 @@ class LetterQuery:
             return None
         return " ".join(f'"{word}"' for word in _WORD.findall(self.q))
 
+    def words(self) -> list[str]:
+        """The words of ``q`` (every one must occur in a letter that matches)."""
+        return _WORD.findall(self.q) if self.q is not None else []
+
     def params(self) -> dict[str, str]:
         """The filters as given (canonical), e.g. for a feed's self link."""
         return {k: v for k, v in asdict(self).items() if v is not None}

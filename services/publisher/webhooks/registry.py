@@ -1,4 +1,4 @@
-"""Webhook endpoints, deliveries and attempts in SQLite (the publisher's database file).
+"""Webhook endpoints, deliveries and attempts in the state database (SQLite or PostgreSQL).
 
 A delivery is one event for one endpoint: ``pending`` until an attempt succeeds
 (``succeeded``) or the retry schedule is used up or the endpoint is gone (``failed``).
@@ -12,14 +12,13 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 from services.publisher.webhooks.filters import EndpointFilter
 from services.publisher.webhooks.signing import new_secret
+from shared.db import Target, open_database
 from shared.ids import uuid5_text
 from shared.schema import CloudEvent
-from shared.sqlite import connect, transaction
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 RESPONSE_EXCERPT_BYTES = 4096
@@ -27,49 +26,6 @@ RESPONSE_EXCERPT_BYTES = 4096
 ROTATION_OVERLAP = timedelta(hours=24)
 _DELIVERY_NAMESPACE = uuid.UUID("0b8e5a61-3c2f-5d7e-9a14-6e2f8c0d4b17")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS webhook_endpoints (
-    id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    filter_json TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    previous_secret TEXT,
-    previous_secret_until TEXT,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    disabled_reason TEXT,
-    created_at TEXT NOT NULL,
-    last_success_at TEXT,
-    failing_since TEXT
-);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    id TEXT PRIMARY KEY,
-    endpoint_id TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    event_json TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    queued INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS webhook_events (
-    event_id TEXT PRIMARY KEY,
-    event_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, created_at);
-CREATE TABLE IF NOT EXISTS webhook_attempts (
-    delivery_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    status_code INTEGER,
-    latency_ms REAL NOT NULL,
-    response TEXT NOT NULL DEFAULT '',
-    error TEXT
-);
-CREATE INDEX IF NOT EXISTS webhook_attempts_delivery ON webhook_attempts (delivery_id);
-"""
 
 
 def _now() -> datetime:
@@ -169,34 +125,29 @@ _IN_BATCH = 500
 _DIRECT_ROW = ("webhook_deliveries (id, endpoint_id, event_id, event_type, event_json, status, created_at,"
                " updated_at, queued) VALUES (?, ?, ?, ?, '', 'pending', ?, ?, 0)")
 _INSERT_DIRECT = "INSERT INTO " + _DIRECT_ROW
-_INSERT_DIRECT_UNLESS_THERE = "INSERT OR IGNORE INTO " + _DIRECT_ROW
+_INSERT_DIRECT_UNLESS_THERE = "INSERT INTO " + _DIRECT_ROW + " ON CONFLICT DO NOTHING"
 
 
 class EndpointRegistry:
     """CRUD for endpoints; bookkeeping for deliveries and attempts."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, target: Target) -> None:
         # A row lost to a power cut at worst re-sends a delivery (same webhook-id).
-        self._db = connect(path)
-        self._db.executescript(SCHEMA)
-        self._migrate()
+        self._db = open_database(target)
         self._enabled: list[Endpoint] | None = None  # cache for fan-out; cleared on every change
-
-    def _migrate(self) -> None:
-        """Databases made before ``queued`` existed: their deliveries all went through the queue."""
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(webhook_deliveries)")}
-        if "queued" not in columns:
-            self._db.execute("ALTER TABLE webhook_deliveries ADD COLUMN queued INTEGER NOT NULL DEFAULT 1")
+        # Attempts in the order they were logged: SQLite's rowid, PostgreSQL's identity column.
+        self._attempt_order = "rowid" if self._db.dialect == "sqlite" else "seq"
 
     def _transaction(self) -> AbstractContextManager[None]:
-        return transaction(self._db)
+        return self._db.transaction()
 
     def close(self) -> None:
         self._db.close()
 
     def checkpoint_elsewhere(self) -> None:
-        """Leave WAL checkpoints to a ``Checkpointer`` (off the event loop)."""
-        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        """SQLite: leave WAL checkpoints to a ``Checkpointer`` (off the event loop)."""
+        if self._db.dialect == "sqlite":
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
 
     # -- endpoints ------------------------------------------------------------------------
 
@@ -287,8 +238,9 @@ class EndpointRegistry:
         with self._transaction():
             self._store_event(event.id, event.model_dump_json())
             self._db.execute(
-                "INSERT OR IGNORE INTO webhook_deliveries (id, endpoint_id, event_id, event_type,"
-                " event_json, status, created_at, updated_at) VALUES (?, ?, ?, ?, '', 'pending', ?, ?)",
+                "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, event_json,"
+                " status, created_at, updated_at) VALUES (?, ?, ?, ?, '', 'pending', ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (did, endpoint_id, event.id, event.type, now, now))
         row = self.delivery(did)
         return row if row is not None and row.status == "pending" else None
@@ -321,12 +273,12 @@ class EndpointRegistry:
 
         A new event has no rows, so no lookup is needed first, with one exception: rows
         written before ``webhook_events`` existed carry their own event (``event_json``
-        not empty) and no event row. ``OR IGNORE`` keeps those, and only then are they
+        not empty) and no event row. ``ON CONFLICT DO NOTHING`` keeps those, and only then are they
         looked up, to leave them out.
         """
         inserted = self._db.executemany(_INSERT_DIRECT_UNLESS_THERE,
                                         [(did, endpoint, event.id, event.type, now, now)
-                                         for did, endpoint in wanted.items()]).rowcount
+                                         for did, endpoint in wanted.items()])
         if inserted == len(wanted):
             return list(wanted)
         older = self._existing(list(wanted), older_only=True)
@@ -348,8 +300,8 @@ class EndpointRegistry:
 
         True if the event was not stored before.
         """
-        return 1 == self._db.execute("INSERT OR IGNORE INTO webhook_events (event_id, event_json) "
-                                     "VALUES (?, ?)", (event_id, event_json)).rowcount
+        return 1 == self._db.execute("INSERT INTO webhook_events (event_id, event_json) VALUES (?, ?) "
+                                     "ON CONFLICT DO NOTHING", (event_id, event_json)).rowcount
 
     def unqueued(self) -> list[DeliveryRow]:
         """Pending deliveries that no job in the broker stands for (their process stopped first)."""
@@ -397,8 +349,9 @@ class EndpointRegistry:
         return [_delivery(r) for r in rows]
 
     def attempts(self, did: str) -> list[Attempt]:
-        rows = self._db.execute("SELECT attempt, at, status_code, latency_ms, response, error "
-                                "FROM webhook_attempts WHERE delivery_id = ? ORDER BY rowid", (did,))
+        rows = self._db.execute("SELECT attempt, at, status_code, latency_ms, response, error FROM "
+                                f"webhook_attempts WHERE delivery_id = ? ORDER BY {self._attempt_order}",
+                                (did,))
         return [Attempt(int(r[0]), datetime.fromisoformat(r[1]), r[2], float(r[3]), r[4], r[5])
                 for r in rows.fetchall()]
 

@@ -28,8 +28,9 @@ def test_an_old_data_folder_gets_the_index_filled_from_its_versions(tmp_path: Pa
         store.ingest(record)
     store.close()
     db = sqlite3.connect(path)
+    # A folder from before the read API and before numbered migrations.
     db.executescript("DROP TABLE read_letters; DROP TABLE read_cites; DROP TABLE read_text; "
-                     "DROP TABLE read_meta;")
+                     "DROP TABLE read_meta; DROP TABLE schema_migrations;")
     db.close()
     _store(path).close()
     reader = ReadStore(path)
