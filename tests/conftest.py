@@ -69,3 +69,8 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
     await receiver.start()
     yield receiver
     await receiver.stop()
+
+
+from tests.support.state import postgres_url  # noqa: E402  (until the private cluster's fixture)
+
+__all__ = ["postgres_url"]

@@ -16,6 +16,7 @@ else:  # argparse's action class is generic only to the type checker
 
 from kamerstroom.commands import (  # after Subparsers: they import it
     backfill,
+    db,
     dead,
     demo,
     endpoints,
@@ -36,4 +37,5 @@ COMMANDS: list[Callable[[Subparsers], None]] = [
     parse.register,
     schema.register,
     dead.register,
+    db.register,
 ]

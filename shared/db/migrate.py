@@ -61,8 +61,10 @@ def latest_version(dialect: Dialect) -> int:
 
 
 def current_version(db: Database) -> int:
-    """The version of the schema in ``db`` (0: none applied)."""
-    db.execute(_TABLE)
+    """The version of the schema in ``db`` (0: none applied). Reads only: the version table
+    is created under the lock (two starters creating it at once collide on PostgreSQL)."""
+    if not _has_version_table(db):
+        return 0
     row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
@@ -78,6 +80,7 @@ def upgrade(db: Database, *, now: str) -> list[Migration]:
     applied = []
     with db.transaction():
         db.lock("migrations")
+        db.execute(_TABLE)
         version = _checked(db, known)  # another process may have migrated meanwhile
         for migration in known:
             if migration.version <= version:
@@ -90,6 +93,14 @@ def upgrade(db: Database, *, now: str) -> list[Migration]:
                        (migration.version, migration.name, now))
             applied.append(migration)
     return applied
+
+
+def _has_version_table(db: Database) -> bool:
+    if db.dialect == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    else:
+        sql = "SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL"
+    return db.execute(sql).fetchone() is not None
 
 
 def _checked(db: Database, known: list[Migration]) -> int:

@@ -10,12 +10,16 @@ import pytest
 from services.fetcher.main import build_sources
 from services.fetcher.store import FetcherStore, Seen
 from shared.config import load_settings
+from shared.db import Target
+from tests.support.state import state_target
+
+__all__ = ["state_target"]  # the fixture, imported to parametrise these tests by backend
 
 
 @pytest.fixture
-def store() -> Iterator[FetcherStore]:
-    """A store in memory."""
-    store = FetcherStore(Path(":memory:"))
+def store(state_target: Target) -> Iterator[FetcherStore]:
+    """The fetcher's store on each backend (the store contract: same answers on both)."""
+    store = FetcherStore(state_target)
     yield store
     store.close()
 

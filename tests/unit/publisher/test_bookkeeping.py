@@ -9,12 +9,16 @@ from pathlib import Path
 from services.publisher.checkpoint import Checkpointer
 from services.publisher.webhooks.outcomes import SuccessLog
 from services.publisher.webhooks.registry import Attempt, EndpointRegistry, delivery_id
+from shared.db import Target
+from tests.support.state import state_target
 from tests.unit.publisher.test_delivery import event
 
+__all__ = ["state_target"]  # the fixture, imported to run the backend-neutral tests on both
 
-def test_direct_rows_are_unqueued_until_marked(tmp_path: Path) -> None:
+
+def test_direct_rows_are_unqueued_until_marked(state_target: Target) -> None:
     """New rows are returned once, listed as unqueued, and leave that list when marked queued."""
-    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    registry = EndpointRegistry(state_target)
     a, b = registry.create("https://a.example/"), registry.create("https://b.example/")
     announced = event()
     rows = registry.add_direct_deliveries([a.id, b.id], announced)
@@ -24,6 +28,7 @@ def test_direct_rows_are_unqueued_until_marked(tmp_path: Path) -> None:
     assert (2, [], {r.id for r in rows}) == (len(rows), again, unqueued)
     assert [rows[1].id] == [r.id for r in registry.unqueued()]
     assert announced.model_dump_json() == registry.unqueued()[0].event_json
+    registry.close()
 
 
 def test_event_body_is_stored_once_for_all_deliveries(tmp_path: Path) -> None:
@@ -38,9 +43,9 @@ def test_event_body_is_stored_once_for_all_deliveries(tmp_path: Path) -> None:
     assert (1, 10) == (copies, empty)
 
 
-async def test_success_log_commits_each_batch_before_returning(tmp_path: Path) -> None:
+async def test_success_log_commits_each_batch_before_returning(state_target: Target) -> None:
     """Once ``record`` returns, the delivery is succeeded and its attempt is logged."""
-    registry = EndpointRegistry(tmp_path / "db.sqlite3")
+    registry = EndpointRegistry(state_target)
     endpoint = registry.create("https://a.example/")
     row = registry.add_direct_deliveries([endpoint.id], event())[0]
     attempt = Attempt(1, datetime.now(UTC), 204, 3.0, "", None)
@@ -51,6 +56,7 @@ async def test_success_log_commits_each_batch_before_returning(tmp_path: Path) -
     assert ("succeeded", 1, [204]) == (stored.status, stored.attempts,
                                        [a.status_code for a in registry.attempts(row.id)])
     assert after.last_success_at is not None
+    registry.close()
 
 
 async def test_checkpointer_copies_the_wal_into_the_database(tmp_path: Path) -> None:

@@ -11,11 +11,15 @@ from services.publisher.read.cursor import BadCursor, CursorCodec
 from services.publisher.read.query import LetterQuery
 from services.publisher.read.store import ReadStore
 from services.publisher.records import RecordStore
+from shared.db import Target
 from shared.schema.record import SourceRef
+from tests.support.state import state_target
 from tests.unit.publisher.letters import kst, other_letter, tweedekamer
 
+__all__ = ["state_target"]  # the fixture, imported to run the backend-neutral tests on both
 
-def _store(path: Path) -> RecordStore:
+
+def _store(path: Target) -> RecordStore:
     return RecordStore(path, event_source="https://kamerstroom.nl")
 
 
@@ -44,8 +48,8 @@ def test_an_old_data_folder_gets_the_index_filled_from_its_versions(tmp_path: Pa
         reader.close()
 
 
-def test_a_withdrawn_letter_leaves_the_list_but_keeps_its_versions(tmp_path: Path) -> None:
-    path = tmp_path / "kamerstroom.sqlite3"
+def test_a_withdrawn_letter_leaves_the_list_but_keeps_its_versions(state_target: Target) -> None:
+    path = state_target
     store = _store(path)
     store.ingest(kst())
     store.withdraw(SourceRef(feed="officielebekendmakingen", upstream_id="kst-36124-3"))
@@ -71,7 +75,7 @@ def test_a_cursor_is_bound_to_its_key_and_filters() -> None:
         codec.decode("not-a-cursor", "f1")
 
 
-def _numbered_letters(path: Path, count: int) -> None:
+def _numbered_letters(path: Target, count: int) -> None:
     """``count`` letters; each body has "gemeenschappelijk", every seventh also "zeldzaam"."""
     store = _store(path)
     base = kst()
@@ -102,12 +106,12 @@ def _all_pages(reader: ReadStore, query: LetterQuery, limit: int) -> list[str]:
 
 
 @pytest.mark.parametrize("walk_cost", [0, 10**9], ids=["walk-newest-first", "collect-matches"])
-def test_search_finds_the_same_letters_by_either_strategy(tmp_path: Path, walk_cost: int,
+def test_search_finds_the_same_letters_by_either_strategy(state_target: Target, walk_cost: int,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A common word and a rare one page through exactly their letters, newest first,
     whichever way ``_text_filter`` chooses to look."""
-    monkeypatch.setattr("services.publisher.read.store.WALK_COST", walk_cost)
-    path = tmp_path / "kamerstroom.sqlite3"
+    monkeypatch.setattr("services.publisher.read.store.WALK_COST", walk_cost)  # SQLite's choice
+    path = state_target
     _numbered_letters(path, 45)
     reader = ReadStore(path)
     try:

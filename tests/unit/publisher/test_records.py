@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from services.publisher.records import RecordStore
+from shared.db import Target
 from shared.schema import EventKind
 from shared.schema.record import SourceRef
+from tests.support.state import state_target
 from tests.unit.publisher.letters import kst, other_letter, rijksoverheid, tweedekamer
+
+__all__ = ["state_target"]  # the fixture, imported to parametrise these tests by backend
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    store = RecordStore(tmp_path / "db.sqlite3", event_source="https://kamerstroom.test")
+def store(state_target: Target):
+    """The record store on each backend (the store contract: same answers on both)."""
+    store = RecordStore(state_target, event_source="https://kamerstroom.test")
     yield store
     store.close()
 

@@ -1,0 +1,178 @@
+"""The state database's contract, on SQLite and on PostgreSQL alike: migrations, replicas
+sharing one database, full text, and a database that is gone."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from services.publisher.read.query import LetterQuery
+from services.publisher.read.store import ReadStore
+from services.publisher.records import RecordStore
+from shared.db import DatabaseUnavailable, SchemaTooNew, Target, open_database
+from shared.db.migrate import current_version, latest_version, upgrade
+from shared.schema import Kamerbrief
+from shared.schema.record import SourceRef
+from tests.support.state import state_target
+from tests.unit.publisher.letters import kst, other_letter, rijksoverheid, tweedekamer
+
+__all__ = ["state_target"]  # the fixture: every test here runs on both backends
+
+SOURCE = "https://kamerstroom.test"
+
+
+def test_a_new_database_is_at_the_newest_schema_and_opening_again_changes_nothing(
+        state_target: Target) -> None:
+    db = open_database(state_target)
+    try:
+        newest = latest_version(db.dialect)
+        assert newest == current_version(db)
+        assert [] == upgrade(db, now="2026-12-02T00:00:00.000Z")
+        rows = db.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        assert list(range(1, newest + 1)) == [int(r[0]) for r in rows]
+    finally:
+        db.close()
+
+
+def test_a_database_from_a_newer_release_is_refused(state_target: Target) -> None:
+    db = open_database(state_target)
+    newest = latest_version(db.dialect)
+    db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', ?)",
+               (newest + 1, "2027-01-01T00:00:00.000Z"))
+    db.close()
+    with pytest.raises(SchemaTooNew, match=f"schema version {newest + 1}, newer than this release"):
+        RecordStore(state_target, event_source=SOURCE)
+
+
+def test_starters_racing_on_an_empty_database_apply_each_migration_once(state_target: Target) -> None:
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            open_database(state_target).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    db = open_database(state_target)
+    try:
+        versions = [int(r[0]) for r in db.execute("SELECT version FROM schema_migrations").fetchall()]
+    finally:
+        db.close()
+    assert ([], sorted(set(versions))) == (errors, versions)
+
+
+def test_two_publishers_on_one_database_number_every_version_once(state_target: Target) -> None:
+    """Two record stores (two replicas) ingest records of the same letters in lockstep:
+    every letter ends up as one letter with versions 1..n, none made twice, none skipped."""
+    open_database(state_target).close()
+    letters = [other_letter(str(n)) for n in range(1, 21)]
+    revised = [r.model_copy(update={"title": f"{r.title} (herzien)"}).with_content_hash() for r in letters]
+    feeds = [[kst(), *letters], [tweedekamer(), *revised]]
+    made: list[list[tuple[str, int]]] = [[], []]
+    errors: list[BaseException] = []
+    lockstep = threading.Barrier(2, timeout=30)
+
+    def replica(n: int) -> None:
+        store = RecordStore(state_target, event_source=SOURCE)
+        try:
+            for record in feeds[n]:
+                lockstep.wait()  # both ingest the same letter at the same moment
+                version = store.ingest(record)
+                if version is not None:
+                    made[n].append((version.letter_id, version.version))
+                    store.mark_announced(version)
+        except BaseException as exc:
+            errors.append(exc)
+            lockstep.abort()
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=replica, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    store = RecordStore(state_target, event_source=SOURCE)
+    try:
+        stored = {letter: [v.version for v in store.versions(letter)]
+                  for letter in {letter for letter, _ in made[0] + made[1]}}
+    finally:
+        store.close()
+    both = made[0] + made[1]
+    assert [] == errors
+    assert len(both) == len(set(both))  # no version made twice
+    assert all(numbers == [1, 2] for numbers in stored.values())  # each record made one version
+    assert 21 == len(stored)  # the kst and Tweede Kamer records are one letter
+
+
+def test_two_publishers_given_one_letter_by_two_feeds_at_once_make_one_letter(
+        state_target: Target) -> None:
+    """The Tweede Kamer and rijksoverheid records of a letter (different ids, one shared
+    key: date, ministry, subject) reach two replicas at the same moment: one letter, not two.
+    Row locks alone do not give this: each replica would choose its own id before it sees
+    the other's key; the ``ingest`` lock does."""
+    open_database(state_target).close()
+    pairs = [(tweedekamer(id=f"tk-{n}", dossier=None, ondernummer=None, document_number=f"2026D5{n:04}",
+                          subject=f"Onderwerp {n}", sources=_sources(tweedekamer(), f"tk-{n}")),
+              rijksoverheid(id=f"ro-{n}", subject=f"Onderwerp {n}", reference=f"BS-{n}",
+                            sources=_sources(rijksoverheid(), f"ro-{n}")))
+             for n in range(20)]
+    errors: list[BaseException] = []
+    lockstep = threading.Barrier(2, timeout=30)
+
+    def replica(n: int) -> None:
+        store = RecordStore(state_target, event_source=SOURCE)
+        try:
+            for pair in pairs:
+                lockstep.wait()
+                store.ingest(pair[n])
+        except BaseException as exc:
+            errors.append(exc)
+            lockstep.abort()
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=replica, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    store = RecordStore(state_target, event_source=SOURCE)
+    try:
+        letters = {store.letter_of("tweedekamer", f"tk-{n}") for n in range(20)}
+        letters |= {store.letter_of("rijksoverheid", f"ro-{n}") for n in range(20)}
+    finally:
+        store.close()
+    assert ([], 20) == (errors, len(letters))
+
+
+def test_search_folds_diacritics_and_needs_every_word(state_target: Target) -> None:
+    store = RecordStore(state_target, event_source=SOURCE)
+    store.ingest(kst(body_text="De financiële gevolgen van de materieelprojecten."))
+    store.ingest(other_letter("9"))
+    reader = ReadStore(state_target)
+    try:
+        assert ["kst-36124-3"] == [r.letter_id for r in reader.page(LetterQuery(q="financiele"), 10)]
+        assert ["kst-36124-3"] == [r.letter_id for r in reader.page(LetterQuery(q="FINANCIËLE gevolgen"), 10)]
+        assert [] == reader.page(LetterQuery(q="financiele stikstof"), 10)
+    finally:
+        reader.close()
+        store.close()
+
+
+def test_a_database_that_does_not_answer_is_one_clear_error(tmp_path: Path) -> None:
+    """No server on the port: ``DatabaseUnavailable`` naming PostgreSQL, at once."""
+    del tmp_path
+    with pytest.raises(DatabaseUnavailable, match="PostgreSQL does not answer"):
+        open_database("postgresql://kamerstroom@127.0.0.1:9/kamerstroom")
+
+
+def _sources(record: Kamerbrief, upstream_id: str) -> list[SourceRef]:
+    return [s.model_copy(update={"upstream_id": upstream_id}) for s in record.sources]
