@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.fetcher.http import HttpOptions
+from services.fetcher.lease import open_lease
 from services.fetcher.service import FetcherService
 from services.fetcher.sources.base import Source
 from services.fetcher.sources.officielebekendmakingen import OfficieleBekendmakingen
@@ -34,4 +35,5 @@ def build(settings: Settings, broker: Broker) -> FetcherService:
         broker, FetcherStore(settings.database), build_sources(settings),
         interval=settings.poll_interval,
         http=http_options(settings), start_date=settings.start_date,
+        lease=open_lease(settings.database),
     )

@@ -13,6 +13,7 @@ import structlog
 
 from services.fetcher.drift import DriftMonitor
 from services.fetcher.http import HttpOptions, PoliteClient
+from services.fetcher.lease import Lease, LocalLease
 from services.fetcher.queueing import Queuer, Tally
 from services.fetcher.sources.base import Drift, PollContext, Source, Window
 from services.fetcher.start import dutch_today, resolve_start_date
@@ -74,8 +75,9 @@ class FetcherService:
     def __init__(self, broker: Broker, store: FetcherStore, sources: list[Source], *,
                  interval: float | None, http: HttpOptions, start_date: date | None = None,
                  today: Callable[[], date] = dutch_today,
-                 drift: DriftMonitor | None = None) -> None:
+                 drift: DriftMonitor | None = None, lease: Lease | None = None) -> None:
         self._broker = broker
+        self._lease: Lease = lease or LocalLease()
         self._store = store
         self._sources = sources
         self._interval = interval
@@ -136,6 +138,7 @@ class FetcherService:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
+        self._lease.release()
         self._store.close()
 
     async def poll_once(self, source: Source, client: PoliteClient,
@@ -175,10 +178,14 @@ class FetcherService:
         return state.start_date
 
     async def _loop(self, source: Source, client: PoliteClient) -> None:
+        """Poll while this replica holds the lease; a standby asks for it every interval."""
         state = self.states[source.name]
         while not self._stopping.is_set():
-            await self._poll_and_report(source, client, state)
-            wait = next_wait(self.interval(source), state.consecutive_failures)
+            if self._lease.ensure():
+                await self._poll_and_report(source, client, state)
+                wait = next_wait(self.interval(source), state.consecutive_failures)
+            else:
+                wait = self.interval(source)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=wait)
 
@@ -227,4 +234,6 @@ class FetcherService:
                                  "drift": self.drift.detail(name)}
                           for name, s in self.states.items()}
 
-        return {"fetcher.sources": sources, "fetcher.store": lambda: (self._store.ping(), "ok")}
+        return {"fetcher.sources": sources, "fetcher.store": lambda: (self._store.ping(), "ok"),
+                # A standby is ready too: it takes over when the active replica goes.
+                "fetcher.lease": lambda: (True, self._lease.detail())}

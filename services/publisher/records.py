@@ -7,7 +7,10 @@ publish re-sends the same event (same id) and a redelivered message makes nothin
 Any number of publishers may share one PostgreSQL database: every ingest and withdrawal
 holds the database lock ``ingest`` for its transaction (on SQLite its write lock is that),
 so two replicas never both resolve the same letter or number the same version, and the
-primary key ``(letter_id, version)`` would refuse a second one if they did.
+primary key ``(letter_id, version)`` would refuse a second one if they did. A version is
+stored claimed by its maker for ``CLAIM`` (``claimed_until``); another replica's start-up
+recovery (``claim_unannounced``) takes only versions whose claim ran out, in one atomic
+``UPDATE … RETURNING``, so two replicas never both recover the same version.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.publisher.events import build_event
 from services.publisher.identity import canonical_id, identity_keys, kst_id
@@ -26,6 +29,10 @@ from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.events import upgrade_event_json
 from shared.schema.record import SourceRef
 
+# How long the replica that stored a version is left to announce it before another
+# replica's recovery may (an announcement takes milliseconds; a crashed replica's message
+# is redelivered and announced at once, without waiting for this).
+CLAIM = timedelta(seconds=60)
 # (feed, upstream id, record): a record the current transaction wrote and still holds.
 _Known = tuple[str, str, Kamerbrief]
 
@@ -111,6 +118,17 @@ class RecordStore:
         row = self._db.execute("SELECT letter_id FROM letter_sources WHERE feed = ? AND upstream_id = ?",
                                (feed, upstream_id)).fetchone()
         return str(row[0]) if row else None
+
+    def claim_unannounced(self) -> list[Version]:
+        """Versions stored but not announced whose claim ran out (left by a crash), now
+        claimed by this replica for ``CLAIM``; oldest first. Atomic across replicas."""
+        now = self._clock()
+        rows = self._db.execute(
+            "UPDATE letter_versions SET claimed_until = ? WHERE announced = 0 AND "
+            "(claimed_until IS NULL OR claimed_until < ?) "
+            "RETURNING letter_id, version, kind, event_json, announced, created_at",
+            (stamp(now + CLAIM), stamp(now))).fetchall()
+        return [_version(r[:5]) for r in sorted(rows, key=lambda r: (r[5], r[0], r[1]))]
 
     def unannounced(self) -> list[Version]:
         """Versions stored but not yet confirmed as published (a crash in between)."""
@@ -216,9 +234,10 @@ class RecordStore:
                replay: bool) -> Version:
         event = build_event(record, kind, source=self._source, changed_fields=changed, replay=replay)
         event_json = event.model_dump_json()
-        self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json, created_at) "
-                         "VALUES (?, ?, ?, ?, ?)",
-                         (letter, record.version, kind.value, event_json, stamp(self._clock())))
+        now = self._clock()
+        self._db.execute("INSERT INTO letter_versions (letter_id, version, kind, event_json, created_at, "
+                         "claimed_until) VALUES (?, ?, ?, ?, ?, ?)",
+                         (letter, record.version, kind.value, event_json, stamp(now), stamp(now + CLAIM)))
         self._index.put(letter, record, kind)
         return Version(letter, record.version, kind, event, announced=False, event_json=event_json)
 

@@ -70,7 +70,7 @@ class PublisherService:
         if self._checkpointer is not None:
             await self._checkpointer.start()
         await self.dispatcher.start()
-        for version in self.records.unannounced():  # left over from a crash
+        for version in self.records.claim_unannounced():  # left over from a crash
             await self.announce(version)
         await self._broker.consume(self._broker.topology.publisher_queue, self.handle,
                                    prefetch=self._prefetch)

@@ -4,13 +4,14 @@ sharing one database, full text, and a database that is gone."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from services.publisher.read.query import LetterQuery
 from services.publisher.read.store import ReadStore
-from services.publisher.records import RecordStore
+from services.publisher.records import CLAIM, RecordStore
 from shared.db import DatabaseUnavailable, SchemaTooNew, Target, open_database
 from shared.db.migrate import current_version, latest_version, upgrade
 from shared.schema import Kamerbrief
@@ -176,3 +177,24 @@ def test_a_database_that_does_not_answer_is_one_clear_error(tmp_path: Path) -> N
 
 def _sources(record: Kamerbrief, upstream_id: str) -> list[SourceRef]:
     return [s.model_copy(update={"upstream_id": upstream_id}) for s in record.sources]
+
+
+def test_a_stored_version_is_recovered_by_one_other_replica_once_its_claim_runs_out(
+        state_target: Target) -> None:
+    """Replica A stored a version and is still announcing it: B's start leaves it alone.
+    After the claim (A crashed), exactly one of B and C recovers it."""
+    now = [datetime(2026, 12, 2, 12, 0, tzinfo=UTC)]
+    stores = [RecordStore(state_target, event_source=SOURCE, clock=lambda: now[0]) for _ in range(3)]
+    try:
+        made = stores[0].ingest(kst())
+        assert made is not None
+        now[0] += timedelta(seconds=1)
+        early = stores[1].claim_unannounced()
+        now[0] += CLAIM
+        late = [stores[1].claim_unannounced(), stores[2].claim_unannounced()]
+    finally:
+        for store in stores:
+            store.close()
+    assert [] == early
+    assert [[(made.letter_id, made.version, made.event.id)], []] == [
+        [(v.letter_id, v.version, v.event.id) for v in taken] for taken in late]
