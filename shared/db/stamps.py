@@ -7,15 +7,11 @@ same strings whichever database holds them (the format of SQLite's
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
-Clock = Callable[[], datetime]
+from shared.clock import Clock, system_clock
 
-
-def system_clock() -> datetime:
-    """The time now, in UTC (the default clock of every store)."""
-    return datetime.now(UTC)
+__all__ = ["Clock", "stamp", "system_clock"]
 
 
 def stamp(when: datetime) -> str:

@@ -15,7 +15,8 @@ from services.fetcher.store import FetcherStore
 from services.publisher.read.query import LetterQuery
 from services.publisher.read.store import ReadStore
 from services.publisher.records import RecordStore
-from services.publisher.webhooks.registry import Attempt, EndpointRegistry
+from services.publisher.webhooks.models import Attempt
+from services.publisher.webhooks.registry import EndpointRegistry
 from shared.db import open_database
 from shared.db.migrate import latest_version
 from tests.unit.publisher.letters import kst, other_letter, tweedekamer

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from services.publisher.admin.openapi import openapi_document
 from services.publisher.webhooks.delivery import Dispatcher
 from services.publisher.webhooks.filters import EndpointFilter
-from services.publisher.webhooks.registry import ROTATION_OVERLAP, Endpoint, EndpointRegistry
+from services.publisher.webhooks.models import Endpoint, iso
+from services.publisher.webhooks.registry import EndpointRegistry
 from services.publisher.webhooks.ssrf import UnsafeURL, check_url
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 
@@ -139,9 +140,8 @@ class AdminAPI:
         endpoint = self._endpoint(request)
         rotated = self._registry.rotate_secret(endpoint.id)
         assert rotated is not None
-        until = datetime.now(UTC) + ROTATION_OVERLAP
         return web.json_response({"id": rotated.id, "secret": rotated.secret,
-                                  "previous_secret_expires_at": until.isoformat()})
+                                  "previous_secret_expires_at": iso(rotated.previous_secret_until)})
 
     async def secret(self, request: web.Request) -> web.StreamResponse:
         """The current signing secret: how an operator gets a static endpoint's secret."""

@@ -34,27 +34,23 @@ import functools
 import json
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import aiohttp
 import structlog
 from pydantic import BaseModel, ValidationError
 
 from services.publisher.inflight import InFlight
+from services.publisher.webhooks.models import Attempt, DeliveryRow, DeliveryStatus, Endpoint, Outcome
 from services.publisher.webhooks.outcomes import SuccessLog
-from services.publisher.webhooks.registry import (
-    RESPONSE_EXCERPT_BYTES,
-    Attempt,
-    DeliveryRow,
-    Endpoint,
-    EndpointRegistry,
-    delivery_id,
-)
+from services.publisher.webhooks.policy import DeliveryPolicy, Disable, Verdict, decide
+from services.publisher.webhooks.registry import RESPONSE_EXCERPT_BYTES, EndpointRegistry, delivery_id
 from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait
 from services.publisher.webhooks.signing import signature_headers
 from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_before_connect
 from shared import metrics, tracing
+from shared.clock import Clock, system_clock
 from shared.errors import ShuttingDown, Unprocessable
 from shared.messaging import Broker, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
@@ -79,6 +75,15 @@ DIRECT_MAX = 8192
 # enough of them would otherwise take every connection of the shared pool, so that healthy
 # endpoints' attempts waited for one until their own timeout ran out.
 POOL_CONNECTIONS = 100
+# kamerstroom_deliveries_total's result per delivery status after an attempt.
+_RESULTS: dict[DeliveryStatus, str] = {"succeeded": "delivered", "pending": "retry", "failed": "failed"}
+# How a failed attempt is logged, by verdict (an endpoint disabled is logged on its own too).
+_FAILURE_LOGS = {
+    Verdict.RETRY: ("info", "webhook attempt failed, will retry"),
+    Verdict.FAILED: ("warning", "webhook delivery failed after the last attempt"),
+    Verdict.REFUSED: ("warning", "webhook delivery failed for good"),
+    Verdict.DISABLE: ("warning", "webhook delivery failed for good"),
+}
 
 
 @dataclass
@@ -112,12 +117,19 @@ class DispatchSettings:
 
 
 class Dispatcher:
-    """Fans events out to matching endpoints and runs their delivery attempts."""
+    """Fans events out to matching endpoints and runs their delivery attempts.
 
-    def __init__(self, broker: Broker, registry: EndpointRegistry, config: DispatchSettings) -> None:
+    What follows an attempt is ``policy.decide``'s; the dispatcher performs it. The time
+    (attempts, signatures, the disable window) comes from ``clock``.
+    """
+
+    def __init__(self, broker: Broker, registry: EndpointRegistry, config: DispatchSettings, *,
+                 clock: Clock = system_clock) -> None:
         self._broker = broker
         self._registry = registry
         self._config = config
+        self._policy = DeliveryPolicy(config.policy, config.disable_after)
+        self._clock = clock
         self._lanes: dict[str, Lane] = {}
         self._session: aiohttp.ClientSession | None = None  # endpoints that answer
         self._probation: aiohttp.ClientSession | None = None  # endpoints whose last attempt failed
@@ -228,11 +240,10 @@ class Dispatcher:
                 try:
                     if self._closing:
                         return  # the row stays unqueued: the next start queues it
-                    attempt, retry_after, refused = await self._attempt(
-                        endpoint, row.event_id, row.event_json, 1)
+                    outcome = await self._attempt(endpoint, row.event_id, row.event_json, 1)
                 finally:
                     lane.limit.release()
-                await self._settle(endpoint, row, attempt, retry_after, refused)
+                await self._settle(endpoint, row, outcome)
             except Exception:  # the row is still pending: the queue takes it from here
                 log.exception("webhook first attempt broke off", delivery_id=row.id)
                 await self._hand_over([row])
@@ -290,7 +301,7 @@ class Dispatcher:
             return  # replaced, given up or done: a stale job
         tracing.bind(event_id=row.event_id)
         if row.attempts == job.attempt:  # attempted, but the next job may not have been queued
-            await self._schedule_next(row, job.attempt, None)
+            await self._schedule_next(row, job.attempt + 1, self._config.policy.wait_before(job.attempt + 1))
             return
         if row.attempts != job.attempt - 1:
             return  # a duplicate of a job already run
@@ -311,32 +322,30 @@ class Dispatcher:
             try:
                 if self._closing:  # the signal came while this job waited for a slot
                     raise ShuttingDown("webhook deliveries are shutting down")
-                attempt, retry_after, refused = await self._attempt(endpoint, row.event_id, row.event_json,
-                                                                    job.attempt)
+                outcome = await self._attempt(endpoint, row.event_id, row.event_json, job.attempt)
             finally:
                 lane.limit.release()
-            await self._settle(endpoint, row, attempt, retry_after, refused)
+            await self._settle(endpoint, row, outcome)
 
     async def send_test(self, endpoint: Endpoint, example: CloudEvent) -> Attempt:
         """One signed POST of an example event, now, outside the queue; nothing is recorded."""
         event = example.model_copy(update={"id": str(uuid.uuid4()), "type": TEST_EVENT_TYPE,
-                                           "time": datetime.now(UTC)})
-        attempt, _, _ = await self._attempt(endpoint, event.id, event.model_dump_json(), 1)
-        return attempt
+                                           "time": self._clock()})
+        outcome = await self._attempt(endpoint, event.id, event.model_dump_json(), 1)
+        return outcome.attempt
 
-    async def _attempt(self, endpoint: Endpoint, event_id: str, event_json: str,
-                       number: int) -> tuple[Attempt, float | None, bool]:
-        """POST once. Returns the attempt, the ``Retry-After`` seconds, and whether the URL was refused."""
+    async def _attempt(self, endpoint: Endpoint, event_id: str, event_json: str, number: int) -> Outcome:
+        """POST once; what came of it (the caller decides what follows)."""
         session = self._probation if self._lane(endpoint.id).failing else self._session
         assert session is not None, "start() first"
-        started, at = time.monotonic(), datetime.now(UTC)
+        started, at = time.monotonic(), self._clock()
         try:  # names are checked as they are resolved, by the session's GuardedResolver
             check_before_connect(endpoint.url, allow_private=self._config.allow_private)
         except UnsafeURL as exc:
-            return Attempt(number, at, None, 0.0, "", f"refused: {exc}"), None, True
+            return Outcome(Attempt(number, at, None, 0.0, "", f"refused: {exc}"), refused=True)
         body = _request_body(event_json)
         headers = {"Content-Type": CONTENT_TYPE, **tracing.http_headers(),
-                   **signature_headers(event_id, body, endpoint.signing_secrets())}
+                   **signature_headers(event_id, body, endpoint.signing_secrets(at), at)}
         try:
             async with session.post(endpoint.url, data=body, headers=headers, allow_redirects=False,
                                     timeout=self._timeout) as resp:
@@ -344,63 +353,48 @@ class Dispatcher:
                 latency = (time.monotonic() - started) * 1000
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 text = excerpt.decode("utf-8", "replace")
-                return Attempt(number, at, resp.status, latency, text, None), retry_after, False
+                return Outcome(Attempt(number, at, resp.status, latency, text, None), retry_after)
         except UnsafeURL as exc:
-            return Attempt(number, at, None, 0.0, "", f"refused: {exc}"), None, True
+            return Outcome(Attempt(number, at, None, 0.0, "", f"refused: {exc}"), refused=True)
         except TimeoutError:
             error = f"timed out after {self._config.timeout:g} s"
         except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        return Attempt(number, at, None, (time.monotonic() - started) * 1000, "", error), None, False
+        return Outcome(Attempt(number, at, None, (time.monotonic() - started) * 1000, "", error))
 
-    async def _settle(self, endpoint: Endpoint, row: DeliveryRow, attempt: Attempt,
-                      retry_after: float | None, refused: bool) -> None:
-        status = attempt.status_code
-        lane = self._lane(endpoint.id)
-        if status is not None and 200 <= status < 300:
-            lane.failing = False
-            metrics.observe_delivery("delivered", attempt.latency_ms / 1000)
+    async def _settle(self, endpoint: Endpoint, row: DeliveryRow, outcome: Outcome) -> None:
+        """Carry out ``policy.decide`` on an attempt: record it, then retry, fail or disable."""
+        attempt = outcome.attempt
+        self._lane(endpoint.id).failing = not outcome.succeeded
+        if not outcome.succeeded:  # the disable window counts from the first failure, this one included
+            endpoint = replace(endpoint, failing_since=self._registry.record_failure(endpoint.id))
+        decision = decide(outcome, endpoint, self._policy, self._clock())
+        metrics.observe_delivery(_RESULTS[decision.status], attempt.latency_ms / 1000)
+        if decision.verdict is Verdict.SUCCEEDED:
             await self._successes.record(row.id, attempt, endpoint.id)
             # debug: one line per success is most of the logging at thousands a second; the
             # attempt log (admin API) and kamerstroom_deliveries_total keep the record
             log.debug("webhook delivered", endpoint_id=endpoint.id, delivery_id=row.id,
                       latency_ms=round(attempt.latency_ms, 1))
             return
-        logged = log.bind(endpoint_id=endpoint.id, delivery_id=row.id, event_id=row.event_id,
-                          attempt=attempt.attempt, status=status, error=attempt.error)
-        lane.failing = True
-        if refused or status == 410:
-            self._registry.record_attempt(row.id, attempt, "failed")
-            metrics.observe_delivery("failed", attempt.latency_ms / 1000)
-            if status == 410:
-                self._disable(endpoint, "gone", "the endpoint answered 410 Gone")
-            logged.warning("webhook delivery failed for good")
-            return
-        failing_since = self._registry.record_failure(endpoint.id)
-        if datetime.now(UTC) - failing_since >= self._config.disable_after:
-            self._registry.record_attempt(row.id, attempt, "failed")
-            metrics.observe_delivery("failed", attempt.latency_ms / 1000)
-            self._disable(endpoint, "failing", f"no successful delivery since {failing_since.isoformat()}")
-            return
-        if attempt.attempt >= self._config.policy.max_attempts:
-            self._registry.record_attempt(row.id, attempt, "failed")
-            metrics.observe_delivery("failed", attempt.latency_ms / 1000)
-            logged.warning("webhook delivery failed after the last attempt")
-            return
-        self._registry.record_attempt(row.id, attempt, "pending")
-        metrics.observe_delivery("retry", attempt.latency_ms / 1000)
-        logged.info("webhook attempt failed, will retry")
-        await self._schedule_next(row, attempt.attempt, retry_after)
+        self._registry.record_attempt(row.id, attempt, decision.status)
+        if decision.disable is not None:
+            self._disable(endpoint, decision.disable)
+        level, message = _FAILURE_LOGS[decision.verdict]
+        getattr(log, level)(message, endpoint_id=endpoint.id, delivery_id=row.id, event_id=row.event_id,
+                            attempt=attempt.attempt, status=attempt.status_code, error=attempt.error)
+        if decision.wait is not None:
+            await self._schedule_next(row, attempt.attempt + 1, decision.wait)
 
-    async def _schedule_next(self, row: DeliveryRow, done: int, retry_after: float | None) -> None:
-        wait = self._config.policy.wait_before(done + 1, retry_after=retry_after)
-        await self._enqueue(Job(delivery_id=row.id, attempt=done + 1), wait)
+    async def _schedule_next(self, row: DeliveryRow, number: int, wait: Wait) -> None:
+        """Queue attempt ``number`` of ``row`` to wait ``wait``, then mark the row queued."""
+        await self._enqueue(Job(delivery_id=row.id, attempt=number), wait)
         self._registry.mark_queued([row.id])
 
-    def _disable(self, endpoint: Endpoint, reason: str, detail: str) -> None:
-        self._registry.disable(endpoint.id, detail)
-        metrics.ENDPOINTS_DISABLED.labels(reason=reason).inc()
-        log.warning("webhook endpoint disabled", endpoint_id=endpoint.id, url=endpoint.url, reason=detail)
+    def _disable(self, endpoint: Endpoint, why: Disable) -> None:
+        self._registry.disable(endpoint.id, why.reason)
+        metrics.ENDPOINTS_DISABLED.labels(reason=why.label).inc()
+        log.warning("webhook endpoint disabled", endpoint_id=endpoint.id, url=endpoint.url, reason=why.reason)
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 
-from services.publisher.webhooks.registry import Attempt, EndpointRegistry
+from services.publisher.webhooks.models import Attempt
+from services.publisher.webhooks.registry import EndpointRegistry
 
 # 0: commit at the end of the loop iteration. A longer delay gathers bigger batches but
 # widens the window in which a crash makes a delivery go out twice.

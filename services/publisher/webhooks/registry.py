@@ -1,5 +1,7 @@
 """Webhook endpoints, deliveries and attempts in the state database (SQLite or PostgreSQL).
 
+The values themselves are in ``models``; the time of every write comes from the ``clock``.
+
 A delivery is one event for one endpoint: ``pending`` until an attempt succeeds
 (``succeeded``) or the retry schedule is used up or the endpoint is gone (``failed``).
 Every attempt is kept with its status, latency and the first 4 KiB of the answer.
@@ -10,109 +12,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from services.publisher.webhooks.filters import EndpointFilter
+from services.publisher.webhooks.models import Attempt, DeliveryRow, DeliveryStatus, Endpoint
+from services.publisher.webhooks.models import iso as _iso
+from services.publisher.webhooks.models import parse_iso as _parse
 from services.publisher.webhooks.signing import new_secret
+from shared.clock import Clock, system_clock
 from shared.db import Target, open_database
 from shared.ids import uuid5_text
 from shared.schema import CloudEvent
 
-DeliveryStatus = Literal["pending", "succeeded", "failed"]
 RESPONSE_EXCERPT_BYTES = 4096
 # The old secret keeps signing alongside the new one this long after a rotation.
 ROTATION_OVERLAP = timedelta(hours=24)
 _DELIVERY_NAMESPACE = uuid.UUID("0b8e5a61-3c2f-5d7e-9a14-6e2f8c0d4b17")
 
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(when: datetime | None) -> str | None:
-    return when.astimezone(UTC).isoformat() if when else None
-
-
-def _parse(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A registered webhook endpoint."""
-
-    id: str
-    url: str
-    description: str
-    filter: EndpointFilter
-    secret: str
-    previous_secret: str | None
-    previous_secret_until: datetime | None
-    disabled: bool
-    disabled_reason: str | None
-    created_at: datetime
-    last_success_at: datetime | None
-    failing_since: datetime | None
-
-    def signing_secrets(self, now: datetime | None = None) -> list[str]:
-        """The current secret, plus the previous one while its overlap lasts."""
-        now = now or _now()
-        if self.previous_secret and self.previous_secret_until and now < self.previous_secret_until:
-            return [self.secret, self.previous_secret]
-        return [self.secret]
-
-    def public(self) -> dict[str, Any]:
-        """The endpoint as the admin API shows it (without secrets)."""
-        return {
-            "id": self.id, "url": self.url, "description": self.description,
-            "filter": self.filter.model_dump(), "disabled": self.disabled,
-            "disabled_reason": self.disabled_reason, "created_at": _iso(self.created_at),
-            "last_success_at": _iso(self.last_success_at), "failing_since": _iso(self.failing_since),
-        }
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One HTTP attempt of a delivery."""
-
-    attempt: int
-    at: datetime
-    status_code: int | None
-    latency_ms: float
-    response: str
-    error: str | None
-
-    def public(self) -> dict[str, Any]:
-        return {"attempt": self.attempt, "at": _iso(self.at), "status_code": self.status_code,
-                "latency_ms": round(self.latency_ms, 1), "response": self.response, "error": self.error}
-
-
-@dataclass(frozen=True)
-class DeliveryRow:
-    """One event for one endpoint."""
-
-    id: str
-    endpoint_id: str
-    event_id: str
-    event_type: str
-    event_json: str
-    status: DeliveryStatus
-    attempts: int
-    created_at: datetime
-    updated_at: datetime
-
-    def public(self, attempts: list[Attempt] | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id, "endpoint_id": self.endpoint_id, "event_id": self.event_id,
-            "event_type": self.event_type, "status": self.status, "attempts": self.attempts,
-            "created_at": _iso(self.created_at), "updated_at": _iso(self.updated_at),
-        }
-        if attempts is not None:
-            out["attempt_log"] = [a.public() for a in attempts]
-        return out
 
 
 def delivery_id(endpoint_id: str, event_id: str) -> str:
@@ -131,7 +48,8 @@ _INSERT_DIRECT_UNLESS_THERE = "INSERT INTO " + _DIRECT_ROW + " ON CONFLICT DO NO
 class EndpointRegistry:
     """CRUD for endpoints; bookkeeping for deliveries and attempts."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, *, clock: Clock = system_clock) -> None:
+        self._clock = clock  # every time stored comes from it
         # A row lost to a power cut at worst re-sends a delivery (same webhook-id).
         self._db = open_database(target)
         self._enabled: list[Endpoint] | None = None  # cache for fan-out; cleared on every change
@@ -159,7 +77,7 @@ class EndpointRegistry:
             "INSERT INTO webhook_endpoints (id, url, description, filter_json, secret, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (eid, url, description, (filter or EndpointFilter()).model_dump_json(), new_secret(),
-             _iso(_now())))
+             _iso(self._clock())))
         endpoint = self.get(eid)
         assert endpoint is not None
         if self._enabled is not None:  # the newest endpoint comes last; no reload of them all
@@ -209,7 +127,7 @@ class EndpointRegistry:
     def rotate_secret(self, endpoint_id: str) -> Endpoint | None:
         """A new secret; the old one keeps signing for ``ROTATION_OVERLAP``."""
         self._enabled = None
-        until = _iso(_now() + ROTATION_OVERLAP)
+        until = _iso(self._clock() + ROTATION_OVERLAP)
         self._db.execute("UPDATE webhook_endpoints SET previous_secret = secret, secret = ?, "
                          "previous_secret_until = ? WHERE id = ?", (new_secret(), until, endpoint_id))
         return self.get(endpoint_id)
@@ -221,20 +139,20 @@ class EndpointRegistry:
 
     def record_success(self, endpoint_id: str) -> None:
         self._db.execute("UPDATE webhook_endpoints SET last_success_at = ?, failing_since = NULL "
-                         "WHERE id = ?", (_iso(_now()), endpoint_id))
+                         "WHERE id = ?", (_iso(self._clock()), endpoint_id))
 
     def record_failure(self, endpoint_id: str) -> datetime:
         """Note a failed attempt; returns since when the endpoint has failed without success."""
         self._db.execute("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) "
-                         "WHERE id = ?", (_iso(_now()), endpoint_id))
+                         "WHERE id = ?", (_iso(self._clock()), endpoint_id))
         endpoint = self.get(endpoint_id)
-        return endpoint.failing_since if endpoint and endpoint.failing_since else _now()
+        return endpoint.failing_since if endpoint and endpoint.failing_since else self._clock()
 
     # -- deliveries -----------------------------------------------------------------------
 
     def add_delivery(self, endpoint_id: str, event: CloudEvent) -> DeliveryRow | None:
         """A pending delivery of ``event``; ``None`` if this event was delivered (or given up) before."""
-        did, now = delivery_id(endpoint_id, event.id), _iso(_now())
+        did, now = delivery_id(endpoint_id, event.id), _iso(self._clock())
         with self._transaction():
             self._store_event(event.id, event.model_dump_json())
             self._db.execute(
@@ -252,7 +170,7 @@ class EndpointRegistry:
         Only rows this call created are returned: an existing row (an event announced again
         after a crash) already has a job in the queue or is sent again by ``unqueued()``.
         """
-        stamp, event_json = _now(), event_json or event.model_dump_json()
+        stamp, event_json = self._clock(), event_json or event.model_dump_json()
         now = stamp.astimezone(UTC).isoformat()
         wanted = {delivery_id(endpoint_id, event.id): endpoint_id for endpoint_id in endpoint_ids}
         with self._transaction():
@@ -316,7 +234,7 @@ class EndpointRegistry:
 
     def record_successes(self, done: list[tuple[str, Attempt, str]]) -> None:
         """Log successful attempts ``(delivery id, attempt, endpoint id)`` in one transaction."""
-        now = _iso(_now())
+        now = _iso(self._clock())
         with self._transaction():
             self._db.executemany(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms,"
@@ -363,16 +281,16 @@ class EndpointRegistry:
             (did, attempt.attempt, _iso(attempt.at), attempt.status_code, attempt.latency_ms,
              attempt.response[:RESPONSE_EXCERPT_BYTES], attempt.error))
         self._db.execute("UPDATE webhook_deliveries SET status = ?, attempts = ?, updated_at = ? "
-                         "WHERE id = ?", (status, attempt.attempt, _iso(_now()), did))
+                         "WHERE id = ?", (status, attempt.attempt, _iso(self._clock()), did))
 
     def set_status(self, did: str, status: DeliveryStatus) -> None:
         self._db.execute("UPDATE webhook_deliveries SET status = ?, updated_at = ? WHERE id = ?",
-                         (status, _iso(_now()), did))
+                         (status, _iso(self._clock()), did))
 
     def reset_for_replay(self, did: str) -> DeliveryRow | None:
         """Make a delivery pending again from attempt 1 (the log of earlier attempts is kept)."""
         self._db.execute("UPDATE webhook_deliveries SET status = 'pending', attempts = 0, updated_at = ?"
-                         " WHERE id = ?", (_iso(_now()), did))
+                         " WHERE id = ?", (_iso(self._clock()), did))
         return self.delivery(did)
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.publisher.checkpoint import Checkpointer
+from services.publisher.webhooks.models import Attempt
 from services.publisher.webhooks.outcomes import SuccessLog
-from services.publisher.webhooks.registry import Attempt, EndpointRegistry, delivery_id
+from services.publisher.webhooks.registry import EndpointRegistry, delivery_id
 from shared.db import Target
 from tests.support.state import state_target
 from tests.unit.publisher.test_delivery import event
