@@ -1,10 +1,11 @@
-"""Fixtures shared by every test layer: settings, a fresh broker namespace, receivers."""
+"""Fixtures shared by every test layer: settings, a fresh broker namespace, receivers,
+a private PostgreSQL and the backend parameter ``database_url``."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from kamerstroom.receivers import WebhookReceiver
 from shared.config import Settings
 from shared.messaging import Topology
 from shared.messaging.rabbitmq import delete_topology
+from tests.support.postgres import PostgresServer, in_ci, session_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPLAY_START_DATE = date(2000, 1, 1)  # before every replayed document
@@ -71,6 +73,29 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
     await receiver.stop()
 
 
-from tests.support.state import postgres_url  # noqa: E402  (until the private cluster's fixture)
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresServer]:
+    """PostgreSQL for the whole session: ``KAMERSTROOM_TEST_POSTGRES_URL``'s server if set,
+    else a private cluster on a free 127.0.0.1 port, removed at the end. Without PostgreSQL
+    binaries it fails under ``CI=true`` and skips elsewhere (``session_server``)."""
+    with session_server(in_ci=in_ci()) as server:
+        yield server
 
-__all__ = ["postgres_url"]
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database of this test's own, dropped afterwards."""
+    url = postgres_cluster.create_database()
+    yield url
+    postgres_cluster.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """Runs the test once per store backend (ids ``[sqlite]``, ``[postgresql]``): ``None``
+    for SQLite (the stores use ``KAMERSTROOM_DATA_DIR``), else a fresh PostgreSQL URL for
+    ``KAMERSTROOM_DATABASE_URL``. ``-m "not postgresql"`` runs SQLite only."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
