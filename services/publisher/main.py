@@ -15,6 +15,7 @@ from services.publisher.service import PublisherService
 from services.publisher.webhooks.delivery import Dispatcher, DispatchSettings
 from services.publisher.webhooks.registry import EndpointRegistry
 from services.publisher.webhooks.schedule import RetryPolicy
+from services.publisher.webhooks.slots import open_slots
 from shared.config import Settings
 from shared.messaging import Broker
 
@@ -32,7 +33,7 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
         policy=RetryPolicy(tuple(settings.webhook_retry_schedule)), timeout=settings.webhook_timeout,
         concurrency=settings.webhook_concurrency, allow_private=settings.webhook_allow_private,
         disable_after=timedelta(days=settings.webhook_disable_after_days),
-    ))
+    ), slots=open_slots(settings.database, settings.webhook_concurrency))
     admin = AdminAPI(settings.admin_token, registry, dispatcher, records.events_between,
                      allow_private=settings.webhook_allow_private) if settings.admin_token else None
     read = ReadAPI(ReadStore(settings.database), ReadAccess(settings.read_token, settings.read_public))

@@ -48,6 +48,7 @@ from services.publisher.webhooks.policy import DeliveryPolicy, Disable, Verdict,
 from services.publisher.webhooks.registry import RESPONSE_EXCERPT_BYTES, EndpointRegistry, delivery_id
 from services.publisher.webhooks.schedule import BUSY_DELAY, RetryPolicy, Wait
 from services.publisher.webhooks.signing import signature_headers
+from services.publisher.webhooks.slots import LocalSlots, Slots
 from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_before_connect
 from shared import metrics, tracing
 from shared.clock import Clock, system_clock
@@ -124,8 +125,9 @@ class Dispatcher:
     """
 
     def __init__(self, broker: Broker, registry: EndpointRegistry, config: DispatchSettings, *,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, slots: Slots | None = None) -> None:
         self._broker = broker
+        self._slots: Slots = slots or LocalSlots()  # the limit across replicas (slots.py)
         self._registry = registry
         self._config = config
         self._policy = DeliveryPolicy(config.policy, config.disable_after)
@@ -176,6 +178,7 @@ class Dispatcher:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._successes.flush()
+        self._slots.close()
         for session in (self._session, self._probation):
             if session is not None:
                 await session.close()
@@ -240,7 +243,14 @@ class Dispatcher:
                 try:
                     if self._closing:
                         return  # the row stays unqueued: the next start queues it
-                    outcome = await self._attempt(endpoint, row.event_id, row.event_json, 1)
+                    slot = self._slots.take(endpoint.id)
+                    if slot is None:  # other replicas hold every slot: the queue takes it
+                        await self._hand_over([row])
+                        return
+                    try:
+                        outcome = await self._attempt(endpoint, row.event_id, row.event_json, 1)
+                    finally:
+                        self._slots.give_back(endpoint.id, slot)
                 finally:
                     lane.limit.release()
                 await self._settle(endpoint, row, outcome)
@@ -322,7 +332,14 @@ class Dispatcher:
             try:
                 if self._closing:  # the signal came while this job waited for a slot
                     raise ShuttingDown("webhook deliveries are shutting down")
-                outcome = await self._attempt(endpoint, row.event_id, row.event_json, job.attempt)
+                slot = self._slots.take(endpoint.id)
+                if slot is None:  # other replicas hold every slot: come back after the busy delay
+                    await self._enqueue(job, self._config.policy.queue_for(BUSY_DELAY))
+                    return
+                try:
+                    outcome = await self._attempt(endpoint, row.event_id, row.event_json, job.attempt)
+                finally:
+                    self._slots.give_back(endpoint.id, slot)
             finally:
                 lane.limit.release()
             await self._settle(endpoint, row, outcome)
