@@ -12,6 +12,7 @@ import pytest
 from services.publisher.read.query import LetterQuery
 from services.publisher.read.store import ReadStore
 from services.publisher.records import CLAIM, RecordStore
+from services.publisher.webhooks.registry import EndpointRegistry
 from shared.db import DatabaseUnavailable, SchemaTooNew, Target, open_database
 from shared.db.migrate import current_version, latest_version, upgrade
 from shared.schema import Kamerbrief
@@ -198,3 +199,22 @@ def test_a_stored_version_is_recovered_by_one_other_replica_once_its_claim_runs_
     assert [] == early
     assert [[(made.letter_id, made.version, made.event.id)], []] == [
         [(v.letter_id, v.version, v.event.id) for v in taken] for taken in late]
+
+
+def test_an_endpoint_change_through_one_replica_reaches_the_others_fan_out(state_target: Target) -> None:
+    ours, theirs = EndpointRegistry(state_target), EndpointRegistry(state_target)
+    try:
+        first = ours.create("https://a.example/hook")
+        assert [first.id] == [e.id for e in ours.enabled()]  # cached now
+        second = theirs.create("https://b.example/hook")
+        after_create = [e.id for e in ours.enabled()]
+        theirs.disable(first.id, "gone")
+        after_disable = [e.id for e in ours.enabled()]
+        theirs.update(second.id, url="https://c.example/hook")
+        after_update = [e.url for e in ours.enabled()]
+    finally:
+        ours.close()
+        theirs.close()
+    assert [first.id, second.id] == after_create
+    assert [second.id] == after_disable
+    assert ["https://c.example/hook"] == after_update

@@ -52,7 +52,10 @@ class EndpointRegistry:
         self._clock = clock  # every time stored comes from it
         # A row lost to a power cut at worst re-sends a delivery (same webhook-id).
         self._db = open_database(target)
-        self._enabled: list[Endpoint] | None = None  # cache for fan-out; cleared on every change
+        # The enabled endpoints for fan-out, and the endpoints_version they were read at:
+        # a change through any replica bumps the version (see ``_changed``).
+        self._enabled: list[Endpoint] | None = None
+        self._enabled_version = -1
         # Attempts in the order they were logged: SQLite's rowid, PostgreSQL's identity column.
         self._attempt_order = "rowid" if self._db.dialect == "sqlite" else "seq"
 
@@ -80,8 +83,10 @@ class EndpointRegistry:
              _iso(self._clock())))
         endpoint = self.get(eid)
         assert endpoint is not None
-        if self._enabled is not None:  # the newest endpoint comes last; no reload of them all
-            self._enabled = [*self._enabled, endpoint]
+        cached, version = self._enabled, self._changed()
+        if cached is not None and version == self._enabled_version + 1:
+            # Only this change since the cache was read: the newest endpoint comes last.
+            self._enabled, self._enabled_version = [*cached, endpoint], version
         return endpoint
 
     def get(self, endpoint_id: str) -> Endpoint | None:
@@ -90,10 +95,23 @@ class EndpointRegistry:
         return _endpoint(row) if row else None
 
     def enabled(self) -> list[Endpoint]:
-        """The enabled endpoints, cached until an endpoint is created, changed or removed."""
-        if self._enabled is None:
-            self._enabled = [e for e in self.all() if not e.disabled]
+        """The enabled endpoints, cached until an endpoint is created, changed or removed
+        (through this replica or any other: one small read per call checks)."""
+        version = self._version()
+        if self._enabled is None or version != self._enabled_version:
+            self._enabled, self._enabled_version = [e for e in self.all() if not e.disabled], version
         return self._enabled
+
+    def _version(self) -> int:
+        row = self._db.execute("SELECT value FROM webhook_meta WHERE name = 'endpoints_version'").fetchone()
+        return int(row[0])
+
+    def _changed(self) -> int:
+        """An endpoint changed: drop this replica's cache, tell the others; the new version."""
+        self._enabled = None
+        row = self._db.execute("UPDATE webhook_meta SET value = value + 1 "
+                               "WHERE name = 'endpoints_version' RETURNING value").fetchone()
+        return int(row[0])
 
     def all(self) -> list[Endpoint]:
         rows = self._db.execute(f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at")
@@ -102,7 +120,6 @@ class EndpointRegistry:
     def update(self, endpoint_id: str, *, url: str | None = None, description: str | None = None,
                filter: EndpointFilter | None = None, disabled: bool | None = None) -> Endpoint | None:
         """Change the given fields; re-enabling clears the failure record."""
-        self._enabled = None
         if url is not None:
             self._set(endpoint_id, "url", url)
         if description is not None:
@@ -114,28 +131,29 @@ class EndpointRegistry:
                              "failing_since = NULL WHERE id = ?",
                              (int(disabled), "disabled by an administrator" if disabled else None,
                               endpoint_id))
+        self._changed()  # after the writes: a replica that reloads at once sees them
         return self.get(endpoint_id)
 
     def _set(self, endpoint_id: str, column: str, value: str) -> None:
         self._db.execute(f"UPDATE webhook_endpoints SET {column} = ? WHERE id = ?", (value, endpoint_id))
 
     def delete(self, endpoint_id: str) -> bool:
-        self._enabled = None
         cursor = self._db.execute("DELETE FROM webhook_endpoints WHERE id = ?", (endpoint_id,))
+        self._changed()
         return cursor.rowcount > 0
 
     def rotate_secret(self, endpoint_id: str) -> Endpoint | None:
         """A new secret; the old one keeps signing for ``ROTATION_OVERLAP``."""
-        self._enabled = None
         until = _iso(self._clock() + ROTATION_OVERLAP)
         self._db.execute("UPDATE webhook_endpoints SET previous_secret = secret, secret = ?, "
                          "previous_secret_until = ? WHERE id = ?", (new_secret(), until, endpoint_id))
+        self._changed()
         return self.get(endpoint_id)
 
     def disable(self, endpoint_id: str, reason: str) -> None:
-        self._enabled = None
         self._db.execute("UPDATE webhook_endpoints SET disabled = 1, disabled_reason = ? WHERE id = ?",
                          (reason, endpoint_id))
+        self._changed()
 
     def record_success(self, endpoint_id: str) -> None:
         self._db.execute("UPDATE webhook_endpoints SET last_success_at = ?, failing_since = NULL "
