@@ -142,7 +142,9 @@ class PublisherService:
         ), mandatory=False)
 
     def checks(self) -> dict[str, Check]:
-        return {"publisher.consumer": lambda: (self.running, "consuming" if self.running else "stopped")}
+        return {"publisher.consumer": lambda: (self.running, "consuming" if self.running else "stopped"),
+                # The state database: a lost one turns /readyz 503 (work waits and retries).
+                "publisher.store": lambda: (self.records.ping(), self.records.dialect)}
 
 
 async def _admin_off(_: web.Request) -> web.Response:

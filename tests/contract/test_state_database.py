@@ -12,13 +12,14 @@ import pytest
 from services.publisher.read.query import LetterQuery
 from services.publisher.read.store import ReadStore
 from services.publisher.records import CLAIM, RecordStore
-from services.publisher.webhooks.registry import EndpointRegistry
+from services.publisher.webhooks.registry import DELIVERY_CLAIM, EndpointRegistry
 from shared.db import DatabaseUnavailable, SchemaTooNew, Target, open_database
 from shared.db.migrate import current_version, latest_version, upgrade
 from shared.schema import Kamerbrief
 from shared.schema.record import SourceRef
 from tests.support.state import state_target
 from tests.unit.publisher.letters import kst, other_letter, rijksoverheid, tweedekamer
+from tests.unit.publisher.test_delivery import event
 
 __all__ = ["state_target"]  # the fixture: every test here runs on both backends
 
@@ -218,3 +219,24 @@ def test_an_endpoint_change_through_one_replica_reaches_the_others_fan_out(state
     assert [first.id, second.id] == after_create
     assert [second.id] == after_disable
     assert ["https://c.example/hook"] == after_update
+
+
+def test_first_attempts_left_unqueued_are_claimed_once_and_only_when_orphaned(state_target: Target) -> None:
+    """A replica's fresh unqueued rows are its own; past the claim time another replica's
+    sweep takes them, once; one publisher at start takes every unqueued row."""
+    now = [datetime(2026, 12, 2, 12, 0, tzinfo=UTC)]
+    registries = [EndpointRegistry(state_target, clock=lambda: now[0]) for _ in range(3)]
+    try:
+        endpoint = registries[0].create("https://a.example/hook")
+        rows = registries[0].add_direct_deliveries([endpoint.id], event())
+        fresh = registries[1].claim_unqueued(orphans_only=True)
+        now[0] += DELIVERY_CLAIM + timedelta(seconds=1)
+        sweeps = [registries[1].claim_unqueued(orphans_only=True),
+                  registries[2].claim_unqueued(orphans_only=True)]
+        at_start = registries[2].claim_unqueued(orphans_only=False)
+    finally:
+        for registry in registries:
+            registry.close()
+    assert [] == fresh
+    assert [[rows[0].id], []] == [[r.id for r in sweep] for sweep in sweeps]
+    assert [rows[0].id] == [r.id for r in at_start]

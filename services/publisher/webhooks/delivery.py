@@ -15,7 +15,9 @@ job message ``{"delivery_id", "attempt"}`` on ``<ns>.deliveries``, waiting in a
 Nothing is lost across a crash: a row is written (``queued = 0``) before its first attempt
 starts and is marked ``queued`` only once a job for it is confirmed by the broker, so at
 start every pending, unqueued row is handed to the queue (a delivery whose success was not
-yet recorded goes out again, with the same ``webhook-id``).
+yet recorded goes out again, with the same ``webhook-id``). Publisher replicas on one
+PostgreSQL database take only rows older than ``DELIVERY_CLAIM`` (a live replica's are
+younger), at start and in a sweep every ``SWEEP_EVERY``, each row claimed by one replica.
 
 Isolation: at most ``concurrency`` attempts run per endpoint, each endpoint has its own
 bounded backlog of first attempts waiting for a slot, and an endpoint whose last attempt
@@ -71,6 +73,8 @@ TEST_EVENT_TYPE = "nl.kamerstroom.webhook.test"
 # delivery goes through the queue; together they bound the memory a slow endpoint can hold.
 DIRECT_BACKLOG = 512
 DIRECT_MAX = 8192
+# Replicas: how often each looks for first attempts a dead replica left unqueued.
+SWEEP_EVERY = 15.0
 # Open connections per pool (aiohttp's default). Endpoints whose last attempt failed get a
 # pool of their own: an endpoint that hangs holds a connection for the whole timeout, and
 # enough of them would otherwise take every connection of the shared pool, so that healthy
@@ -141,6 +145,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._direct = 0
         self._closing = False
+        self._sweeper: asyncio.Task[None] | None = None
 
     @property
     def _topology(self) -> Topology:
@@ -150,12 +155,28 @@ class Dispatcher:
         """Declare the retry queues and start consuming delivery jobs."""
         self._session, self._probation = self._new_session(), self._new_session()
         await self._broker.declare_retry_queues(self._config.policy.ladder)
-        left = self._registry.unqueued()
-        if left:  # first attempts the previous process did not finish
-            await self._hand_over(left)
-            log.info("queued deliveries left unsent by the previous process", count=len(left))
+        # One publisher: every unqueued row is the previous process's. Replicas: only rows
+        # old enough to be orphans, and a sweep keeps taking those a dying replica leaves.
+        await self._queue_left_over(orphans_only=self._registry.shared)
+        if self._registry.shared:
+            self._sweeper = asyncio.create_task(self._sweep())
         await self._broker.consume(self._topology.deliveries_queue, self.handle,
                                    prefetch=self._config.prefetch)
+
+    async def _queue_left_over(self, *, orphans_only: bool) -> None:
+        left = self._registry.claim_unqueued(orphans_only=orphans_only)
+        if left:  # first attempts a previous (or another, dead) process did not finish
+            await self._hand_over(left)
+            log.info("queued deliveries left unsent by a stopped publisher", count=len(left))
+
+    async def _sweep(self) -> None:
+        """Replicas: queue the first attempts of a replica that died, every ``SWEEP_EVERY``."""
+        while not self._closing:
+            await asyncio.sleep(SWEEP_EVERY)
+            try:
+                await self._queue_left_over(orphans_only=True)
+            except Exception:  # the database or broker is away: the next sweep tries again
+                log.warning("sweep for left-over deliveries failed", exc_info=True)
 
     def begin_shutdown(self) -> None:
         """From now on no attempt starts: a first attempt waiting for a slot leaves its row
@@ -177,6 +198,9 @@ class Dispatcher:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
         self._successes.flush()
         self._slots.close()
         for session in (self._session, self._probation):

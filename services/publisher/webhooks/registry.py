@@ -26,6 +26,9 @@ from shared.ids import uuid5_text
 from shared.schema import CloudEvent
 
 RESPONSE_EXCERPT_BYTES = 4096
+# A first attempt not queued this long after its row was written was left by a replica
+# that died (an attempt lasts at most the webhook timeout, 15 s by default).
+DELIVERY_CLAIM = timedelta(seconds=60)
 # The old secret keeps signing alongside the new one this long after a rotation.
 ROTATION_OVERLAP = timedelta(hours=24)
 _DELIVERY_NAMESPACE = uuid.UUID("0b8e5a61-3c2f-5d7e-9a14-6e2f8c0d4b17")
@@ -239,10 +242,37 @@ class EndpointRegistry:
         return 1 == self._db.execute("INSERT INTO webhook_events (event_id, event_json) VALUES (?, ?) "
                                      "ON CONFLICT DO NOTHING", (event_id, event_json)).rowcount
 
+    @property
+    def shared(self) -> bool:
+        """True when other publisher replicas may use this database (PostgreSQL)."""
+        return self._db.dialect == "postgresql"
+
     def unqueued(self) -> list[DeliveryRow]:
         """Pending deliveries that no job in the broker stands for (their process stopped first)."""
         rows = self._db.execute(f"{_DELIVERY_SELECT} WHERE d.status = 'pending' AND d.queued = 0").fetchall()
         return [_delivery(r) for r in rows]
+
+    def claim_unqueued(self, *, orphans_only: bool) -> list[DeliveryRow]:
+        """Claim unqueued pending deliveries for this replica to queue, for ``DELIVERY_CLAIM``.
+
+        ``orphans_only`` (replicas share the database): only rows older than the claim time
+        and not claimed by another replica's sweep meanwhile; else (one publisher, at start)
+        every such row. Atomic: two replicas never claim the same row.
+        """
+        now = self._clock()
+        sql = "UPDATE webhook_deliveries SET claimed_until = ? WHERE status = 'pending' AND queued = 0"
+        args: list[str | None] = [_iso(now + DELIVERY_CLAIM)]
+        if orphans_only:
+            sql += " AND created_at < ? AND (claimed_until IS NULL OR claimed_until < ?)"
+            args += [_iso(now - DELIVERY_CLAIM), _iso(now)]
+        ids = [str(r[0]) for r in self._db.execute(sql + " RETURNING id", args).fetchall()]
+        rows: list[DeliveryRow] = []
+        for start in range(0, len(ids), _IN_BATCH):
+            batch = ids[start:start + _IN_BATCH]
+            marks = ", ".join("?" * len(batch))
+            rows.extend(_delivery(r) for r in self._db.execute(
+                f"{_DELIVERY_SELECT} WHERE d.id IN ({marks})", batch).fetchall())
+        return sorted(rows, key=lambda r: (r.created_at, r.id))
 
     def mark_queued(self, ids: Iterable[str]) -> None:
         """A job for each of these deliveries is on the broker (confirmed)."""

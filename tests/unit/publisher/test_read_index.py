@@ -35,7 +35,8 @@ def test_an_old_data_folder_gets_the_index_filled_from_its_versions(tmp_path: Pa
     # A folder from before the read API and before numbered migrations.
     db.executescript("DROP TABLE read_letters; DROP TABLE read_cites; DROP TABLE read_text; "
                      "DROP TABLE read_meta; DROP TABLE schema_migrations; "
-                     "ALTER TABLE letter_versions DROP COLUMN claimed_until; DROP TABLE webhook_meta;")
+                     "ALTER TABLE letter_versions DROP COLUMN claimed_until; DROP TABLE webhook_meta; "
+                     "ALTER TABLE webhook_deliveries DROP COLUMN claimed_until;")
     db.close()
     _store(path).close()
     reader = ReadStore(path)
