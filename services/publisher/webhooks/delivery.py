@@ -56,7 +56,7 @@ from services.publisher.webhooks.signing import signature_headers
 from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_before_connect
 from shared import metrics, tracing
 from shared.errors import ShuttingDown, Unprocessable
-from shared.messaging import Broker, Delivery, OutgoingMessage
+from shared.messaging import Broker, Consumer, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
 from shared.retry_after import parse_retry_after
 from shared.schema import CloudEvent
@@ -116,6 +116,7 @@ class Dispatcher:
 
     def __init__(self, broker: Broker, registry: EndpointRegistry, config: DispatchSettings) -> None:
         self._broker = broker
+        self._consumer: Consumer | None = None
         self._registry = registry
         self._config = config
         self._lanes: dict[str, Lane] = {}
@@ -140,8 +141,13 @@ class Dispatcher:
         if left:  # first attempts the previous process did not finish
             await self._hand_over(left)
             log.info("queued deliveries left unsent by the previous process", count=len(left))
-        await self._broker.consume(self._topology.deliveries_queue, self.handle,
-                                   prefetch=self._config.prefetch)
+        self._consumer = await self._broker.consume(self._topology.deliveries_queue, self.handle,
+                                                    prefetch=self._config.prefetch)
+
+    async def cancel_consumer(self) -> None:
+        """Take no more delivery jobs; the jobs in hand finish and are acked (idempotent)."""
+        if self._consumer is not None:
+            await self._consumer.cancel()
 
     def begin_shutdown(self) -> None:
         """From now on no attempt starts: a first attempt waiting for a slot leaves its row
