@@ -72,8 +72,11 @@ class RabbitMQBroker(Broker):
         # aio-pika sets ``connected`` before it restores channels and consumers; health
         # waits for the restore to finish (its reconnect callback), not for the socket.
         self._restored = False
+        self._declared = False  # the last connect got through: connecting again is a no-op
 
     async def connect(self) -> None:
+        if self._declared and self._connection is not None and not self._connection.is_closed:
+            return  # connected: one connection, which reconnects by itself (not a second one)
         try:
             self._connection = await aio_pika.connect_robust(
                 self._url,
@@ -100,6 +103,7 @@ class RabbitMQBroker(Broker):
                                   "KAMERSTROOM_AMQP_URL") from exc
             raise RetryLater(f"broker at {_safe_url(self._url)} does not answer: {exc}") from exc
         self._restored = True
+        self._declared = True
         metrics.BROKER_CONNECTED.set(1)
 
     async def _declare(self, channel: AbstractChannel) -> None:
@@ -168,6 +172,7 @@ class RabbitMQBroker(Broker):
         finally:
             self._closing = True
             connection, self._connection = self._connection, None
+            self._declared = False
             if connection is not None:
                 with contextlib.suppress(*_BROKER_ERRORS):
                     await asyncio.shield(connection.close())
@@ -322,7 +327,7 @@ class RabbitMQBroker(Broker):
     async def queue_depths(self) -> dict[str, int]:
         """Messages ready in each queue of the topology and each declared retry queue.
 
-        One passive declare per queue.
+        A passive declare per queue, each sample anew.
         Uses a channel of its own: a passive declare of a missing queue closes its channel.
         Raises ``RetryLater`` when the broker cannot be asked.
         """
@@ -335,7 +340,9 @@ class RabbitMQBroker(Broker):
             names = [b.queue for b in self.topology.bindings] + sorted(self._retry_queues)
             for name in names:
                 declared = await self._sample_channel.declare_queue(name, passive=True)
-                depths[name] = declared.declaration_result.message_count or 0
+                # A robust channel hands back its cached queue for a passive declare, with
+                # the count of the first sample: declare it again for today's count.
+                depths[name] = (await declared.declare()).message_count or 0
         except _BROKER_ERRORS as exc:
             self._sample_channel = None
             raise RetryLater(f"cannot read queue depths: {exc}") from exc
