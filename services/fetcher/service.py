@@ -21,7 +21,7 @@ from services.fetcher.store import FetcherStore
 from shared import metrics
 from shared.errors import FeedDrift, RetryLater, ShuttingDown, Unprocessable
 from shared.http import Check
-from shared.messaging import Broker, Delivery
+from shared.messaging import Broker, Consumer, Delivery
 from shared.messaging.topology import FEED_HEADER, UPSTREAM_ID_HEADER
 
 log = structlog.get_logger(__name__)
@@ -78,6 +78,7 @@ class FetcherService:
                  drift: DriftMonitor | None = None, lease: Lease | None = None) -> None:
         self._broker = broker
         self._lease: Lease = lease or LocalLease()
+        self._consumer: Consumer | None = None
         self._store = store
         self._sources = sources
         self._interval = interval
@@ -101,7 +102,8 @@ class FetcherService:
         for source in self._sources:
             metrics.register_source(source.name)
             self._tasks.append(asyncio.create_task(self._loop(source, client), name=source.name))
-        await self._broker.consume(self._broker.topology.refetch_queue, self.refetch, prefetch=1)
+        self._consumer = await self._broker.consume(self._broker.topology.refetch_queue, self.refetch,
+                                                    prefetch=1)
 
     async def refetch(self, delivery: Delivery) -> None:
         """A dead letter of this fetcher sent back (``dead requeue``): fetch its document again
@@ -131,7 +133,8 @@ class FetcherService:
         """Stop polling and refetching: each source finishes the item in hand, then its poll
         is cancelled."""
         self._stopping.set()
-        await self._broker.cancel_consumers()  # the refetch consumer; its handler finishes
+        if self._consumer is not None:  # the refetch consumer; its handler finishes
+            await self._consumer.cancel()
         for source, task in zip(self._sources, self._tasks, strict=False):
             async with self._handling[source.name]:
                 task.cancel()

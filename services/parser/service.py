@@ -12,7 +12,7 @@ from services.parser.parse import parse_raw
 from shared import metrics, tracing
 from shared.errors import ShuttingDown, Unprocessable
 from shared.http import Check
-from shared.messaging import Broker, Delivery, OutgoingMessage
+from shared.messaging import Broker, Consumer, Delivery, OutgoingMessage
 from shared.schema import NormalisedDocument, RawDocument
 
 log = structlog.get_logger(__name__)
@@ -38,6 +38,7 @@ class ParserService:
 
     def __init__(self, broker: Broker, *, prefetch: int) -> None:
         self._broker = broker
+        self._consumer: Consumer | None = None
         self._prefetch = prefetch
         self.running = False
         self._shutting_down = False
@@ -46,8 +47,8 @@ class ParserService:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
     async def start(self) -> None:
-        await self._broker.consume(self._broker.topology.parser_queue, self.handle,
-                                   prefetch=self._prefetch)
+        self._consumer = await self._broker.consume(self._broker.topology.parser_queue, self.handle,
+                                                    prefetch=self._prefetch)
         self.running = True
 
     def begin_shutdown(self) -> None:
@@ -56,7 +57,8 @@ class ParserService:
     async def stop(self) -> None:
         self.running = False
         self._shutting_down = True
-        await self._broker.cancel_consumers()
+        if self._consumer is not None:  # its handlers in flight finish; other services go on
+            await self._consumer.cancel()
         self._executor.shutdown(wait=True)
 
     async def handle(self, delivery: Delivery) -> None:

@@ -23,7 +23,7 @@ from services.publisher.webhooks.registry import EndpointRegistry
 from shared import metrics, tracing
 from shared.errors import ShuttingDown, Unprocessable
 from shared.http import Check
-from shared.messaging import Broker, Delivery, OutgoingMessage
+from shared.messaging import Broker, Consumer, Delivery, OutgoingMessage
 from shared.messaging.topology import CORRELATION_HEADER
 from shared.schema import CloudEvent, Kamerbrief, NormalisedDocument
 from shared.schema.events import CONTENT_TYPE
@@ -40,6 +40,7 @@ class PublisherService:
                  dispatcher: Dispatcher, admin: AdminAPI | None, *, prefetch: int,
                  checkpointer: Checkpointer | None = None, read: ReadAPI | None = None) -> None:
         self._broker = broker
+        self._consumer: Consumer | None = None
         self.records = records
         self.registry = registry
         self.dispatcher = dispatcher
@@ -72,8 +73,8 @@ class PublisherService:
         await self.dispatcher.start()
         for version in self.records.claim_unannounced():  # left over from a crash
             await self.announce(version)
-        await self._broker.consume(self._broker.topology.publisher_queue, self.handle,
-                                   prefetch=self._prefetch)
+        self._consumer = await self._broker.consume(self._broker.topology.publisher_queue, self.handle,
+                                                    prefetch=self._prefetch)
         self.running = True
 
     def begin_shutdown(self) -> None:
@@ -85,8 +86,10 @@ class PublisherService:
         """Stop consuming, let handlers in flight finish (the runtime bounds this), close."""
         self.begin_shutdown()
         self.running = False
-        await self._broker.cancel_consumers()
+        if self._consumer is not None:
+            await self._consumer.cancel()
         await self._in_flight.drained()
+        await self.dispatcher.cancel_consumer()
         await self.dispatcher.drain()
         await self.dispatcher.close()
         if self._checkpointer is not None:

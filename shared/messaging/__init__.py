@@ -5,7 +5,7 @@ confirm; a consumer acks only after its handler (which publishes the next hop an
 for that confirm) has returned. Consumers are idempotent, so redeliveries are harmless.
 """
 
-from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
+from shared.messaging.broker import Broker, Consumer, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import Topology
 
-__all__ = ["Broker", "Delivery", "Handler", "OutgoingMessage", "Topology"]
+__all__ = ["Broker", "Consumer", "Delivery", "Handler", "OutgoingMessage", "Topology"]

@@ -38,13 +38,36 @@ class Delivery:
 Handler = Callable[[Delivery], Awaitable[None]]
 
 
+class Consumer(ABC):
+    """One consumer, as ``Broker.consume`` started it: cancelling it stops this one only.
+
+    Other consumers on the same broker (other services of the same process) go on.
+    """
+
+    queue: str
+
+    @abstractmethod
+    async def cancel(self) -> None:
+        """Take no new deliveries; return once the handlers in flight have finished and
+        their messages are settled (acked, dead-lettered or requeued). Idempotent."""
+
+
 class Broker(ABC):
     """Publish with confirms; consume with ack after the handler returns.
 
     Handler outcome -> what the broker does with the delivery:
       returns normally          -> ack
       raises ``Unprocessable``  -> copy to ``<ns>.dlx`` with the reason headers, then ack
-      raises anything else      -> nack with requeue (the queue's delivery limit ends loops)
+      raises ``ShuttingDown``   -> requeue, once this consumer takes no more deliveries
+      raises anything else      -> nack with requeue: redelivered (``redelivered`` set,
+                                   ``x-delivery-count`` header); a work queue's delivery
+                                   that failed more than ``topology.delivery_limit`` times
+                                   is dead-lettered by the broker to ``<ns>.dlx`` with its
+                                   own routing key and ``x-first-death-reason:
+                                   delivery_limit``
+
+    A consumer has at most ``prefetch`` deliveries unsettled; their handlers run
+    concurrently.
     """
 
     topology: Topology
@@ -55,7 +78,8 @@ class Broker(ABC):
 
     @abstractmethod
     async def close(self) -> None:
-        """Stop consumers and close the connection."""
+        """Cancel every consumer (handlers in flight finish and settle), then close the
+        connection."""
 
     @abstractmethod
     async def publish(self, exchange: str, message: OutgoingMessage, *,
@@ -69,17 +93,15 @@ class Broker(ABC):
         """
 
     @abstractmethod
-    async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
-        """Start delivering messages from ``queue`` to ``handler``; returns at once."""
-
-    @abstractmethod
-    async def cancel_consumers(self) -> None:
-        """Stop taking new deliveries; messages in flight are finished by their handlers."""
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> Consumer:
+        """Start delivering messages from ``queue`` to ``handler``; returns at once with the
+        consumer, whose ``cancel`` stops it. Raises ``RetryLater`` when not connected."""
 
     @abstractmethod
     async def stop_deliveries(self) -> None:
         """Ask the broker to deliver nothing more to any consumer, at once, without waiting
-        for the handlers in flight (shutdown's first step; ``cancel_consumers`` follows)."""
+        for the handlers in flight (shutdown's first step; each service then cancels its
+        consumer, and ``close`` cancels any left)."""
 
     @abstractmethod
     async def declare_retry_queues(self, delays: Sequence[float]) -> None:

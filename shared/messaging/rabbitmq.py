@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import aio_pika
@@ -22,10 +22,9 @@ from pamqp.common import Arguments
 
 from shared import metrics, tracing
 from shared.errors import ConfigError, RetryLater, ShuttingDown, Unprocessable
-from shared.messaging.broker import Broker, Delivery, Handler, OutgoingMessage
+from shared.messaging.broker import Broker, Consumer, Delivery, Handler, OutgoingMessage
 from shared.messaging.topology import (
     DELIVER_ROUTING_KEY,
-    DELIVERY_LIMIT,
     ERROR_HEADER,
     ORIGIN_QUEUE_HEADER,
     REASON_HEADER,
@@ -67,17 +66,17 @@ class RabbitMQBroker(Broker):
         self._publish_channel: AbstractChannel | None = None
         self._sample_channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
-        self._consumers: list[tuple[AbstractQueue, str, AbstractChannel]] = []
-        self._cancelled: set[str] = set()  # consumer tags cancelled by stop_deliveries
-        self._deliveries_stopped = asyncio.Event()
-        self._inflight: set[asyncio.Task[None]] = set()
+        self._consumers: list[RabbitMQConsumer] = []
         self._closing = False
         self._retry_queues: set[str] = set()  # declared by the publisher; sampled for depth
         # aio-pika sets ``connected`` before it restores channels and consumers; health
         # waits for the restore to finish (its reconnect callback), not for the socket.
         self._restored = False
+        self._declared = False  # the last connect got through: connecting again is a no-op
 
     async def connect(self) -> None:
+        if self._declared and self._connection is not None and not self._connection.is_closed:
+            return  # connected: one connection, which reconnects by itself (not a second one)
         try:
             self._connection = await aio_pika.connect_robust(
                 self._url,
@@ -104,6 +103,7 @@ class RabbitMQBroker(Broker):
                                   "KAMERSTROOM_AMQP_URL") from exc
             raise RetryLater(f"broker at {_safe_url(self._url)} does not answer: {exc}") from exc
         self._restored = True
+        self._declared = True
         metrics.BROKER_CONNECTED.set(1)
 
     async def _declare(self, channel: AbstractChannel) -> None:
@@ -116,7 +116,7 @@ class RabbitMQBroker(Broker):
         arguments: Arguments = {
             "x-queue-type": "quorum",
             "x-dead-letter-exchange": t.dlx,
-            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-delivery-limit": t.delivery_limit,
         }
         for binding in t.bindings:
             args: Arguments = (
@@ -167,10 +167,12 @@ class RabbitMQBroker(Broker):
         and the broker requeues whatever was not acked (redelivered to the next consumer).
         """
         try:
-            await self.cancel_consumers()
+            await self.stop_deliveries()
+            await asyncio.gather(*(consumer.cancel() for consumer in list(self._consumers)))
         finally:
             self._closing = True
             connection, self._connection = self._connection, None
+            self._declared = False
             if connection is not None:
                 with contextlib.suppress(*_BROKER_ERRORS):
                     await asyncio.shield(connection.close())
@@ -227,39 +229,37 @@ class RabbitMQBroker(Broker):
         self._exchanges[name] = exchange
         return exchange
 
-    async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> None:
+    async def consume(self, queue: str, handler: Handler, *, prefetch: int) -> Consumer:
+        """A consumer on a channel of its own, so that its prefetch and its cancel are its own."""
         if self._connection is None:
             raise RetryLater("not connected to the broker")
         channel = await self._connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=prefetch)
         amqp_queue = await channel.get_queue(queue, ensure=True)
+        consumer = RabbitMQConsumer(queue, amqp_queue, channel, forget=self._consumers.remove)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._inflight.add(task)
-            try:
-                await self._handle(queue, handler, message)
-            finally:
-                if task is not None:
-                    self._inflight.discard(task)
+            async with consumer.in_flight():
+                await self._handle(consumer, handler, message)
 
-        tag = await amqp_queue.consume(on_message, no_ack=False)
-        self._consumers.append((amqp_queue, tag, channel))
-        self._deliveries_stopped.clear()
+        consumer.tag = await amqp_queue.consume(on_message, no_ack=False)
+        self._consumers.append(consumer)
+        return consumer
 
-    async def _handle(self, queue: str, handler: Handler,
+    async def _handle(self, consumer: RabbitMQConsumer, handler: Handler,
                       message: AbstractIncomingMessage) -> None:
+        queue = consumer.queue
         delivery = _to_delivery(message)
         started = time.perf_counter()
         with tracing.bind_from_headers(delivery.headers):
-            outcome = await self._run_handler(queue, handler, delivery, message)
+            outcome = await self._run_handler(consumer, handler, delivery, message)
         metrics.HANDLER_SECONDS.labels(queue=queue).observe(time.perf_counter() - started)
         metrics.BROKER_CONSUMED.labels(queue=queue, outcome=outcome).inc()
 
-    async def _run_handler(self, queue: str, handler: Handler, delivery: Delivery,
-                           message: AbstractIncomingMessage) -> str:
+    async def _run_handler(self, consumer: RabbitMQConsumer, handler: Handler,
+                           delivery: Delivery, message: AbstractIncomingMessage) -> str:
         """Run ``handler`` and settle the message; return the outcome for the metrics."""
+        queue = consumer.queue
         try:
             await handler(delivery)
         except Unprocessable as exc:
@@ -279,7 +279,7 @@ class RabbitMQBroker(Broker):
             # Back to the broker untouched, once it delivers no more to this consumer (a nack
             # before that would only bring the message straight back here).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._deliveries_stopped.wait(), STOP_WAIT_SECONDS)
+                await asyncio.wait_for(consumer.stopped.wait(), STOP_WAIT_SECONDS)
             await _quiet_nack(message)
             return "requeue"
         except Exception as exc:  # any failure: requeue, the delivery limit ends loops
@@ -309,34 +309,8 @@ class RabbitMQBroker(Broker):
 
     async def stop_deliveries(self) -> None:
         """Cancel every consumer at the broker; channels stay open for the acks in flight."""
-        for queue, tag, _ in self._consumers:
-            if tag in self._cancelled:
-                continue
-            self._cancelled.add(tag)
-            try:
-                await queue.cancel(tag)
-            except _BROKER_ERRORS:
-                log.info("consumer already gone", queue=queue.name)
-        self._deliveries_stopped.set()
-
-    async def cancel_consumers(self) -> None:
-        """Stop deliveries, wait for the handlers in flight, then close consumer channels.
-
-        The channels stay open until the handlers are done, because a message can only be
-        acked on the channel that delivered it: closing early would requeue finished work.
-        """
-        await self.stop_deliveries()
-        consumers, self._consumers = self._consumers, []
-        self._cancelled.clear()
-        await self.drain()
-        for _, _, channel in consumers:
-            with contextlib.suppress(*_BROKER_ERRORS):
-                await channel.close()
-
-    async def drain(self) -> None:
-        """Wait until every handler in flight has settled its message."""
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        for consumer in list(self._consumers):
+            await consumer.stop()
 
     def health(self) -> tuple[bool, str]:
         connection = self._connection
@@ -353,7 +327,7 @@ class RabbitMQBroker(Broker):
     async def queue_depths(self) -> dict[str, int]:
         """Messages ready in each queue of the topology and each declared retry queue.
 
-        One passive declare per queue.
+        A passive declare per queue, each sample anew.
         Uses a channel of its own: a passive declare of a missing queue closes its channel.
         Raises ``RetryLater`` when the broker cannot be asked.
         """
@@ -366,7 +340,9 @@ class RabbitMQBroker(Broker):
             names = [b.queue for b in self.topology.bindings] + sorted(self._retry_queues)
             for name in names:
                 declared = await self._sample_channel.declare_queue(name, passive=True)
-                depths[name] = declared.declaration_result.message_count or 0
+                # A robust channel hands back its cached queue for a passive declare, with
+                # the count of the first sample: declare it again for today's count.
+                depths[name] = (await declared.declare()).message_count or 0
         except _BROKER_ERRORS as exc:
             self._sample_channel = None
             raise RetryLater(f"cannot read queue depths: {exc}") from exc
@@ -389,6 +365,64 @@ class RabbitMQBroker(Broker):
         metrics.BROKER_CONNECTED.set(1)
         metrics.BROKER_RECONNECTS.inc()
         log.info("reconnected to the broker")
+
+
+class RabbitMQConsumer(Consumer):
+    """One consumer tag on a channel of its own.
+
+    The channel stays open after the broker stopped delivering until the handlers in flight
+    are done, because a message can only be acked on the channel that delivered it: closing
+    early would requeue finished work.
+    """
+
+    def __init__(self, queue: str, amqp_queue: AbstractQueue, channel: AbstractChannel, *,
+                 forget: Callable[[RabbitMQConsumer], None]) -> None:
+        self.queue = queue
+        self.tag = ""
+        self._amqp_queue = amqp_queue
+        self._channel = channel
+        self._forget = forget
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._closed = False
+        # Set once the broker delivers nothing more here: a handler refused at shutdown
+        # waits for it, since a nack before would only bring the message straight back.
+        self.stopped = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def in_flight(self) -> AsyncIterator[None]:
+        """Count the current task as a handler in flight (``cancel`` waits for it)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._handlers.discard(task)
+
+    async def stop(self) -> None:
+        """Cancel the tag at the broker; the handlers in flight go on (idempotent)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        try:
+            await self._amqp_queue.cancel(self.tag)
+        except _BROKER_ERRORS:
+            log.info("consumer already gone", queue=self.queue)
+        self.stopped.set()
+
+    async def cancel(self) -> None:
+        """Stop deliveries, wait for the handlers in flight, then close the channel."""
+        await self.stop()
+        while self._handlers:
+            await asyncio.gather(*list(self._handlers), return_exceptions=True)
+        if self._closed:
+            return
+        self._closed = True
+        self._forget(self)
+        with contextlib.suppress(*_BROKER_ERRORS):
+            await self._channel.close()
 
 
 def _to_delivery(message: AbstractIncomingMessage) -> Delivery:

@@ -97,12 +97,15 @@ class Topology:
     ``KAMERSTROOM_WEBHOOK_RETRY_SCHEDULE`` without zeros); ``delete_topology`` uses them.
     ``event_log_max_age`` (``x-max-age`` syntax) and ``event_log_max_bytes`` (``None``: no
     size limit) are the event log's retention, fixed when the stream is first declared.
+    ``delivery_limit`` is the work queues' ``x-delivery-limit``, also fixed at the first
+    declare (tests use a small one to see the limit reached in a few deliveries).
     """
 
     namespace: str = "kamerstroom"
     retry_delays: tuple[float, ...] = (1, 5, 300, 1800, 7200, 18000, 36000)
     event_log_max_age: str = DEFAULT_EVENT_LOG_MAX_AGE
     event_log_max_bytes: int | None = None
+    delivery_limit: int = DELIVERY_LIMIT
 
     @classmethod
     def of(cls, settings: Settings) -> Topology:

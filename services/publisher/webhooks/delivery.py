@@ -55,7 +55,7 @@ from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_b
 from shared import metrics, tracing
 from shared.clock import Clock, system_clock
 from shared.errors import ShuttingDown, Unprocessable
-from shared.messaging import Broker, Delivery, OutgoingMessage
+from shared.messaging import Broker, Consumer, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
 from shared.retry_after import parse_retry_after
 from shared.schema import CloudEvent
@@ -132,6 +132,7 @@ class Dispatcher:
                  clock: Clock = system_clock, slots: Slots | None = None) -> None:
         self._broker = broker
         self._slots: Slots = slots or LocalSlots()  # the limit across replicas (slots.py)
+        self._consumer: Consumer | None = None
         self._registry = registry
         self._config = config
         self._policy = DeliveryPolicy(config.policy, config.disable_after)
@@ -160,8 +161,13 @@ class Dispatcher:
         await self._queue_left_over(orphans_only=self._registry.shared)
         if self._registry.shared:
             self._sweeper = asyncio.create_task(self._sweep())
-        await self._broker.consume(self._topology.deliveries_queue, self.handle,
-                                   prefetch=self._config.prefetch)
+        self._consumer = await self._broker.consume(self._topology.deliveries_queue, self.handle,
+                                                    prefetch=self._config.prefetch)
+
+    async def cancel_consumer(self) -> None:
+        """Take no more delivery jobs; the jobs in hand finish and are acked (idempotent)."""
+        if self._consumer is not None:
+            await self._consumer.cancel()
 
     async def _queue_left_over(self, *, orphans_only: bool) -> None:
         left = self._registry.claim_unqueued(orphans_only=orphans_only)

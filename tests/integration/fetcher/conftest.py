@@ -18,7 +18,7 @@ from services.fetcher.sources.base import Source
 from services.fetcher.store import FetcherStore
 from shared.config import Settings
 from shared.errors import RetryLater
-from shared.messaging import Broker, OutgoingMessage, Topology
+from shared.messaging import Broker, Consumer, OutgoingMessage, Topology
 from shared.messaging.rabbitmq import RabbitMQBroker
 
 # Fast but real: no politeness delay, short backoff, a short timeout for the "slow" fault.
@@ -76,11 +76,8 @@ class FlakyBroker(Broker):
             self.allowed -= 1
         await self._inner.publish(exchange, message, mandatory=mandatory)
 
-    async def consume(self, queue: str, handler: Any, *, prefetch: int) -> None:
-        await self._inner.consume(queue, handler, prefetch=prefetch)
-
-    async def cancel_consumers(self) -> None:
-        await self._inner.cancel_consumers()
+    async def consume(self, queue: str, handler: Any, *, prefetch: int) -> Consumer:
+        return await self._inner.consume(queue, handler, prefetch=prefetch)
 
     async def stop_deliveries(self) -> None:
         await self._inner.stop_deliveries()

@@ -36,13 +36,13 @@ async def _poison_one(broker: RabbitMQBroker) -> list[bytes]:
             raise Unprocessable("malformed-xml", "line 1: not XML")
         accepted.append(delivery.body)
 
-    await broker.consume(broker.topology.parser_queue, handler, prefetch=4)
+    consumer = await broker.consume(broker.topology.parser_queue, handler, prefetch=4)
     for i, body in enumerate([b"good-1", b"poison", b"good-2"]):
         await broker.publish(broker.topology.raw, OutgoingMessage(
             body=body, routing_key="officielebekendmakingen", message_id=f"m-{i}",
             headers={"x-kamerstroom-feed": "officielebekendmakingen"}))
     await wait_for(lambda: len(accepted) == 2, timeout=10)
-    await broker.cancel_consumers()
+    await consumer.cancel()
     return accepted
 
 
