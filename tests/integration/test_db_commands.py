@@ -126,3 +126,29 @@ def test_an_unreachable_database_at_start_is_one_line_and_exit_2(tmp_path: Path,
     assert 2 == result.returncode
     assert 1 == len(result.stderr.strip().splitlines()), result.stderr
     assert "PostgreSQL does not answer" in result.stderr
+
+
+def test_a_fetcher_file_and_a_publisher_file_move_into_one_database(tmp_path: Path,
+                                                                    postgres_url: str) -> None:
+    """Deployments that gave the fetcher and the publisher a volume each have two files,
+    each holding its own service's rows: both move, one after the other."""
+    fetcher_file, publisher_file = tmp_path / "fetcher.sqlite3", tmp_path / "publisher.sqlite3"
+    fetcher = FetcherStore(fetcher_file)
+    fetcher.record("officielebekendmakingen", "kst-36124-3", "hash-1", "v1",
+                   ("officielebekendmakingen", "7"))
+    fetcher.close()
+    records = RecordStore(publisher_file, event_source=SOURCE)
+    version = records.ingest(kst())
+    assert version is not None
+    records.mark_announced(version)
+    records.close()
+    runs = [_kamerstroom("db", "migrate-from-sqlite", str(path), KAMERSTROOM_DATABASE_URL=postgres_url)
+            for path in (fetcher_file, publisher_file)]
+    assert [0, 0] == [r.returncode for r in runs], [r.stderr for r in runs]
+    moved_fetcher, moved_records = FetcherStore(postgres_url), RecordStore(postgres_url, event_source=SOURCE)
+    try:
+        assert "7" == moved_fetcher.checkpoint("officielebekendmakingen")
+        assert [] == moved_records.unannounced() and moved_records.ingest(kst()) is None
+    finally:
+        moved_fetcher.close()
+        moved_records.close()
