@@ -23,9 +23,11 @@ TOKEN = "cli-test-token"
 
 
 @pytest.fixture
-async def running(settings: Settings, namespace: str, amqp_url: str) -> AsyncIterator[Runtime]:
-    """A publisher with the admin API on a free port."""
-    config = settings.model_copy(update={"namespace": namespace, "admin_token": TOKEN})
+async def running(settings: Settings, namespace: str, amqp_url: str,
+                  database_url: str | None) -> AsyncIterator[Runtime]:
+    """A publisher with the admin API on a free port, on each state backend."""
+    config = settings.model_copy(update={"namespace": namespace, "admin_token": TOKEN,
+                                         "database_url": database_url})
     runtime = Runtime.create(config, ("publisher",))
     await runtime.start()
     yield runtime

@@ -21,13 +21,15 @@ def _metric(name: str, **labels: str) -> float:
 
 
 async def test_sru_letters_reach_webhook_and_queue(
-    settings: Settings, namespace: str, feed_server: FeedServer, webhook_receiver: WebhookReceiver
+    settings: Settings, namespace: str, feed_server: FeedServer, webhook_receiver: WebhookReceiver,
+    database_url: str | None,
 ) -> None:
     """The real SRU page's letter (kst-22112-3185, its XML the marked constructed letter)
     becomes one published event on both channels; moties and non-Kamerstukken are skipped."""
     config = settings.model_copy(update={
         "namespace": namespace, "sources": ["officielebekendmakingen"],
         "ob_sru_url": feed_server.sru_url, "webhook_urls": [webhook_receiver.url],
+        "database_url": database_url,  # the whole pipeline on each state backend
     })
     published = _metric("kamerstroom_events_total", type="published")
     delivered = _metric("kamerstroom_deliveries_total", outcome="delivered")
