@@ -8,6 +8,9 @@ message, and the stored (unannounced) version goes out again with the same event
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import structlog
 from aiohttp import web
 from pydantic import ValidationError
@@ -21,6 +24,7 @@ from services.publisher.records import RecordStore, Version
 from services.publisher.webhooks.delivery import Dispatcher
 from services.publisher.webhooks.registry import EndpointRegistry
 from shared import metrics, tracing
+from shared.db.waiting import through_outage, through_outage_sync
 from shared.errors import ShuttingDown, Unprocessable
 from shared.http import Check
 from shared.messaging import Broker, Consumer, Delivery, OutgoingMessage
@@ -29,6 +33,7 @@ from shared.schema import CloudEvent, Kamerbrief, NormalisedDocument
 from shared.schema.events import CONTENT_TYPE
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class PublisherService:
@@ -111,10 +116,13 @@ class PublisherService:
 
     async def _handle(self, document: NormalisedDocument, message_id: str | None) -> None:
         """A record or a withdrawal notice; an envelope with neither is dead-lettered."""
-        if document.record is not None:
-            version = self.records.ingest(document.record, replay=document.replay)
-        elif document.withdrawn_source is not None:
-            version = self.records.withdraw(document.withdrawn_source, replay=document.replay)
+        record, withdrawn = document.record, document.withdrawn_source
+        if record is not None:
+            version = await self._stored(lambda: self.records.ingest(record, replay=document.replay),
+                                         "ingest")
+        elif withdrawn is not None:
+            version = await self._stored(lambda: self.records.withdraw(withdrawn, replay=document.replay),
+                                         "withdraw")
         else:
             raise Unprocessable("bad-envelope", "neither a record nor a withdrawn source")
         if version is None:
@@ -127,8 +135,11 @@ class PublisherService:
         event, body = version.event, version.body()
         tracing.bind(correlation_id=event.subject, event_id=event.id)
         await self.publish_event(event, body)
-        queued = await self.dispatcher.fan_out(event, body)
-        self.records.mark_announced(version)
+        # A database outage from here on is waited out step by step: the event is not
+        # published again, and the message is acked only once the version is marked.
+        queued = await through_outage(lambda: self.dispatcher.fan_out(event, body),
+                                      stopping=lambda: self._shutting_down, what="fan-out")
+        await self._stored(lambda: self.records.mark_announced(version), "mark announced")
         metrics.EVENTS.labels(type=version.kind.value).inc()
         metrics.observe_letter_age(event.data.fetched_at)
         _observe_lag(event.data)
@@ -143,6 +154,10 @@ class PublisherService:
             content_type=CONTENT_TYPE,
             headers={CORRELATION_HEADER: event.subject, "x-kamerstroom-event-id": event.id},
         ), mandatory=False)
+
+    async def _stored(self, call: Callable[[], T], what: str) -> T:
+        """``call`` again after each database outage, until it works or shutdown starts."""
+        return await through_outage_sync(call, stopping=lambda: self._shutting_down, what=what)
 
     def checks(self) -> dict[str, Check]:
         return {"publisher.consumer": lambda: (self.running, "consuming" if self.running else "stopped"),

@@ -54,6 +54,7 @@ from services.publisher.webhooks.slots import LocalSlots, Slots
 from services.publisher.webhooks.ssrf import GuardedResolver, UnsafeURL, check_before_connect
 from shared import metrics, tracing
 from shared.clock import Clock, system_clock
+from shared.db.waiting import through_outage, through_outage_sync
 from shared.errors import ShuttingDown, Unprocessable
 from shared.messaging import Broker, Consumer, Delivery, OutgoingMessage
 from shared.messaging.topology import DELIVER_ROUTING_KEY, Topology
@@ -283,7 +284,7 @@ class Dispatcher:
                         self._slots.give_back(endpoint.id, slot)
                 finally:
                     lane.limit.release()
-                await self._settle(endpoint, row, outcome)
+                await self._settled(endpoint, row, outcome)
             except Exception:  # the row is still pending: the queue takes it from here
                 log.exception("webhook first attempt broke off", delivery_id=row.id)
                 await self._hand_over([row])
@@ -336,7 +337,8 @@ class Dispatcher:
     async def handle(self, message: Delivery) -> None:
         """Run one job: an attempt, then its consequence (done, retry, fail, disable)."""
         job = _job(message.body)
-        row = self._registry.delivery(job.delivery_id)
+        row = await through_outage_sync(lambda: self._registry.delivery(job.delivery_id),
+                                        stopping=lambda: self._closing, what="delivery job")
         if row is None or row.status != "pending":
             return  # replaced, given up or done: a stale job
         tracing.bind(event_id=row.event_id)
@@ -372,7 +374,7 @@ class Dispatcher:
                     self._slots.give_back(endpoint.id, slot)
             finally:
                 lane.limit.release()
-            await self._settle(endpoint, row, outcome)
+            await self._settled(endpoint, row, outcome)
 
     async def send_test(self, endpoint: Endpoint, example: CloudEvent) -> Attempt:
         """One signed POST of an example event, now, outside the queue; nothing is recorded."""
@@ -408,6 +410,11 @@ class Dispatcher:
         except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}"
         return Outcome(Attempt(number, at, None, (time.monotonic() - started) * 1000, "", error))
+
+    async def _settled(self, endpoint: Endpoint, row: DeliveryRow, outcome: Outcome) -> None:
+        """``_settle``, waiting out a database outage: the attempt is made once, not again."""
+        await through_outage(lambda: self._settle(endpoint, row, outcome),
+                             stopping=lambda: self._closing, what="delivery outcome")
 
     async def _settle(self, endpoint: Endpoint, row: DeliveryRow, outcome: Outcome) -> None:
         """Carry out ``policy.decide`` on an attempt: record it, then retry, fail or disable."""
