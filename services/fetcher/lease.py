@@ -18,6 +18,7 @@ With SQLite there is one fetcher per data folder and the lease is always held
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from typing import Any, Protocol
@@ -95,6 +96,10 @@ class PostgresLease:
         return self._held
 
     def release(self) -> None:
+        """Unlock first (the server frees a closed session's locks a moment later, not at once)."""
+        if self._held and self._conn is not None and not self._conn.closed:
+            with contextlib.suppress(psycopg.Error):  # the session is gone: so is the lock
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
         self._drop()
 
     def detail(self) -> dict[str, object]:
