@@ -24,8 +24,10 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -289,3 +291,22 @@ def session_server(*, in_ci: bool) -> Iterator[PostgresServer]:
         pytest.skip(str(exc))
     with cluster as server:
         yield server
+
+
+def main() -> int:
+    """``python -m tests.support.postgres``: start a private cluster for a whole CI run,
+    print its admin URL (for ``KAMERSTROOM_TEST_POSTGRES_URL``), and keep it until standard
+    input closes (the caller exits) or SIGTERM; then stop it and remove its folder."""
+    cluster = PostgresCluster.start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # leaves through ``finally``
+    try:
+        print(cluster.server.admin_url, flush=True)
+        with contextlib.suppress(ValueError, OSError):
+            sys.stdin.read()  # until EOF
+    finally:
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
