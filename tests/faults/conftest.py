@@ -1,4 +1,5 @@
-"""Fixtures for the fault tests: a private RabbitMQ node, receivers, a connected feeder."""
+"""Fixtures for the fault tests: a private RabbitMQ node, receivers, a connected feeder,
+child processes that are never left behind."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from shared.messaging import Topology
 from shared.messaging.rabbitmq import RabbitMQBroker, delete_topology
+from tests.faults.processes import Process
 from tests.faults.rabbitnode import RabbitNode, free_port
 from tests.faults.support import DurableSubscriber, FlakyWebhook
 
@@ -49,6 +51,15 @@ async def subscriber(namespace: str, amqp_url: str,
     await sub.start()
     yield sub
     await sub.stop()
+
+
+@pytest.fixture
+async def processes() -> AsyncIterator[list[Process]]:
+    """Processes the test starts; any still running at the end is killed (never left behind)."""
+    started: list[Process] = []
+    yield started
+    for process in started:
+        await process.kill_and_reap()
 
 
 @pytest.fixture

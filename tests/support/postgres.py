@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,21 @@ class PostgresServer:
 
     admin_url: str
     _admin: psycopg.Connection[tuple[object, ...]] | None = field(default=None, repr=False)
+    _cluster: PostgresCluster | None = field(default=None, repr=False)
+
+    @property
+    def restartable(self) -> bool:
+        """Whether ``restart()`` works: only for the private cluster, not a server we were given."""
+        return self._cluster is not None
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server (fast: every session is closed), stay down ``down_for`` seconds,
+        start it again on the same port. Blocks; raises ``RuntimeError`` for a server
+        that is not the private cluster."""
+        if self._cluster is None:
+            raise RuntimeError("only the private cluster can be restarted")
+        self.close()
+        self._cluster.restart(down_for)
 
     @property
     def port(self) -> int:
@@ -199,6 +215,20 @@ class PostgresCluster:
                     break
         self._remove()
 
+    def restart(self, down_for: float = 0.0) -> None:
+        """``pg_ctl stop -m fast``, ``down_for`` seconds with no server, ``pg_ctl start``
+        with the same settings and port (``pg_ctl restart`` when ``down_for`` is 0)."""
+        if down_for <= 0:
+            self._run("pg_ctl", "restart", "-D", str(self.data), "-m", "fast", "-w",
+                      "-t", str(int(COMMAND_TIMEOUT)))
+            return
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "fast", "-w",
+                  "-t", str(int(COMMAND_TIMEOUT)))
+        time.sleep(down_for)
+        done = self._pg_ctl_start()
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl start failed ({done.returncode}): {done.stderr or done.stdout}")
+
     def _initdb(self) -> None:
         if self._owner is not None:
             os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
@@ -217,7 +247,8 @@ class PostgresCluster:
             self.port = free_port()
             if self._pg_ctl_start().returncode == 0:
                 self.server = PostgresServer(
-                    f"postgresql://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/postgres")
+                    f"postgresql://{SUPERUSER}:{self.password}@127.0.0.1:{self.port}/postgres",
+                    _cluster=self)
                 return
         tail = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
         raise RuntimeError(f"the test PostgreSQL did not start in {self.folder}:\n{tail}")
