@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=15.0, gt=0)
     webhook_concurrency: int = Field(default=4, ge=1)
     webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_orphan_after: float = Field(default=60.0, gt=0, description=(
+        "Publisher replicas on PostgreSQL: seconds after which a first webhook attempt that "
+        "was written but never queued counts as left by a replica that died, and another "
+        "replica queues it (it sweeps every quarter of this). Longer than the webhook "
+        "timeout, or a slow attempt may be sent twice (same webhook-id)."))
     admin_token: str | None = None
     read_token: str | None = Field(default=None, description=(
         "Bearer token of the read API and the Atom feeds (/v1/kamerbrieven, /feeds). Unset "

@@ -33,6 +33,7 @@ def build(settings: Settings, broker: Broker) -> PublisherService:
         policy=RetryPolicy(tuple(settings.webhook_retry_schedule)), timeout=settings.webhook_timeout,
         concurrency=settings.webhook_concurrency, allow_private=settings.webhook_allow_private,
         disable_after=timedelta(days=settings.webhook_disable_after_days),
+        orphan_after=timedelta(seconds=settings.webhook_orphan_after),
     ), slots=open_slots(settings.database, settings.webhook_concurrency))
     admin = AdminAPI(settings.admin_token, registry, dispatcher, records.events_between,
                      allow_private=settings.webhook_allow_private) if settings.admin_token else None

@@ -1,11 +1,11 @@
 """Fault: PostgreSQL restarts (stopped fast, down a few seconds, started) while 500 letters
 flow through one ``kamerstroom run``.
 
-Every store call during the outage raises ``DatabaseUnavailable``, a ``RetryLater``: the
-message is requeued, nothing is acked, and the connection is opened again on the next
-call. So work waits and retries, and finishes once the database is back; the process
-never exits. ``/readyz`` is polled all along; whether it showed the outage is reported
-(it does only if a service registers a check on its store).
+Every store call during the outage raises ``DatabaseUnavailable``: the handler waits it
+out (``shared/db/waiting.py``) with the message unacked, or the poll fails and backs off,
+and the connection is opened again on the next call. So work waits and retries, and
+finishes once the database is back; the process never exits. ``/readyz`` is polled all
+along and must show the outage through the publisher's store check.
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ async def test_database_restart_mid_stream_loses_nothing_and_announces_nothing_t
     assert reached, "the stream never got going before the restart"
     assert survived, service.lines[-5:]
     assert ready_again, readyz.statuses[-5:]
+    assert readyz.saw_not_ready and "publisher.store" in readyz.failing, sorted(readyz.failing)
     assert 0 == graceful_status
     assert 0 == figures["webhook_lost"]
     assert 0 == figures["queue_lost"]

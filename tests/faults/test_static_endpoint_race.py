@@ -5,14 +5,12 @@ creates the endpoint when it is not there. The race is made certain here: replic
 looks first, replica A registers in between, then B creates. That must leave one
 endpoint and let B start.
 
-Known gap: the lookup and the insert are two statements, and the insert has no
-``ON CONFLICT``, so B's start fails on the primary key. The test is an expected failure
-(strict: it fails loudly once registration is idempotent, so the mark gets removed).
+The lookup and the insert are two statements; the insert under a given id is
+``ON CONFLICT (id) DO NOTHING``, so B gets A's endpoint instead of a primary-key error.
 """
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from services.publisher.main import register_static
@@ -24,8 +22,6 @@ URL = "http://127.0.0.1:9/hook"  # never called: only registered
 pytestmark = pytest.mark.postgresql
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.UniqueViolation,
-                   reason="register_static looks up, then inserts without ON CONFLICT")
 def test_two_replicas_registering_the_same_static_endpoint_at_once_leave_one(
         postgres_url: str) -> None:
     """B's lookup comes before A's insert, B's insert after it: one endpoint, no error."""

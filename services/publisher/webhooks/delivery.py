@@ -16,8 +16,8 @@ Nothing is lost across a crash: a row is written (``queued = 0``) before its fir
 starts and is marked ``queued`` only once a job for it is confirmed by the broker, so at
 start every pending, unqueued row is handed to the queue (a delivery whose success was not
 yet recorded goes out again, with the same ``webhook-id``). Publisher replicas on one
-PostgreSQL database take only rows older than ``DELIVERY_CLAIM`` (a live replica's are
-younger), at start and in a sweep every ``SWEEP_EVERY``, each row claimed by one replica.
+PostgreSQL database take only rows older than ``orphan_after`` (a live replica's are
+younger), at start and in a sweep every quarter of that, each row claimed by one replica.
 
 Isolation: at most ``concurrency`` attempts run per endpoint, each endpoint has its own
 bounded backlog of first attempts waiting for a slot, and an endpoint whose last attempt
@@ -74,8 +74,6 @@ TEST_EVENT_TYPE = "nl.kamerstroom.webhook.test"
 # delivery goes through the queue; together they bound the memory a slow endpoint can hold.
 DIRECT_BACKLOG = 512
 DIRECT_MAX = 8192
-# Replicas: how often each looks for first attempts a dead replica left unqueued.
-SWEEP_EVERY = 15.0
 # Open connections per pool (aiohttp's default). Endpoints whose last attempt failed get a
 # pool of their own: an endpoint that hangs holds a connection for the whole timeout, and
 # enough of them would otherwise take every connection of the shared pool, so that healthy
@@ -120,6 +118,7 @@ class DispatchSettings:
     disable_after: timedelta = timedelta(days=5)
     prefetch: int = 256  # jobs in flight at once; a hanging endpoint holds at most `concurrency`
     connections: int = POOL_CONNECTIONS  # per pool: healthy endpoints, failing endpoints
+    orphan_after: timedelta = timedelta(seconds=60)  # replicas: a first attempt left unqueued
 
 
 class Dispatcher:
@@ -171,15 +170,17 @@ class Dispatcher:
             await self._consumer.cancel()
 
     async def _queue_left_over(self, *, orphans_only: bool) -> None:
-        left = self._registry.claim_unqueued(orphans_only=orphans_only)
+        left = self._registry.claim_unqueued(orphans_only=orphans_only,
+                                             orphan_after=self._config.orphan_after)
         if left:  # first attempts a previous (or another, dead) process did not finish
             await self._hand_over(left)
             log.info("queued deliveries left unsent by a stopped publisher", count=len(left))
 
     async def _sweep(self) -> None:
-        """Replicas: queue the first attempts of a replica that died, every ``SWEEP_EVERY``."""
+        """Replicas: queue the first attempts of a replica that died, every quarter of
+        ``orphan_after``."""
         while not self._closing:
-            await asyncio.sleep(SWEEP_EVERY)
+            await asyncio.sleep(self._config.orphan_after.total_seconds() / 4)
             try:
                 await self._queue_left_over(orphans_only=True)
             except Exception:  # the database or broker is away: the next sweep tries again

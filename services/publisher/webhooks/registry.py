@@ -27,7 +27,8 @@ from shared.schema import CloudEvent
 
 RESPONSE_EXCERPT_BYTES = 4096
 # A first attempt not queued this long after its row was written was left by a replica
-# that died (an attempt lasts at most the webhook timeout, 15 s by default).
+# that died (an attempt lasts at most the webhook timeout, 15 s by default); the default
+# of KAMERSTROOM_WEBHOOK_ORPHAN_AFTER. A claimed row is left to its claimer as long.
 DELIVERY_CLAIM = timedelta(seconds=60)
 # The old secret keeps signing alongside the new one this long after a rotation.
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -80,8 +81,10 @@ class EndpointRegistry:
         """Register an endpoint with a fresh secret."""
         eid = endpoint_id or f"ep_{uuid.uuid4().hex}"
         self._db.execute(
+            # An id given (a static endpoint) may be registered by another replica at the
+            # same moment: the first insert wins, this one returns it.
             "INSERT INTO webhook_endpoints (id, url, description, filter_json, secret, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             (eid, url, description, (filter or EndpointFilter()).model_dump_json(), new_secret(),
              _iso(self._clock())))
         endpoint = self.get(eid)
@@ -252,19 +255,20 @@ class EndpointRegistry:
         rows = self._db.execute(f"{_DELIVERY_SELECT} WHERE d.status = 'pending' AND d.queued = 0").fetchall()
         return [_delivery(r) for r in rows]
 
-    def claim_unqueued(self, *, orphans_only: bool) -> list[DeliveryRow]:
-        """Claim unqueued pending deliveries for this replica to queue, for ``DELIVERY_CLAIM``.
+    def claim_unqueued(self, *, orphans_only: bool,
+                       orphan_after: timedelta = DELIVERY_CLAIM) -> list[DeliveryRow]:
+        """Claim unqueued pending deliveries for this replica to queue, for ``orphan_after``.
 
-        ``orphans_only`` (replicas share the database): only rows older than the claim time
-        and not claimed by another replica's sweep meanwhile; else (one publisher, at start)
-        every such row. Atomic: two replicas never claim the same row.
+        ``orphans_only`` (replicas share the database): only rows older than
+        ``orphan_after`` and not claimed by another replica's sweep meanwhile; else (one
+        publisher, at start) every such row. Atomic: two replicas never claim the same row.
         """
         now = self._clock()
         sql = "UPDATE webhook_deliveries SET claimed_until = ? WHERE status = 'pending' AND queued = 0"
-        args: list[str | None] = [_iso(now + DELIVERY_CLAIM)]
+        args: list[str | None] = [_iso(now + orphan_after)]
         if orphans_only:
             sql += " AND created_at < ? AND (claimed_until IS NULL OR claimed_until < ?)"
-            args += [_iso(now - DELIVERY_CLAIM), _iso(now)]
+            args += [_iso(now - orphan_after), _iso(now)]
         ids = [str(r[0]) for r in self._db.execute(sql + " RETURNING id", args).fetchall()]
         rows: list[DeliveryRow] = []
         for start in range(0, len(ids), _IN_BATCH):
