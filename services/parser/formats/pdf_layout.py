@@ -47,6 +47,7 @@ HEADING_CHARS = 80  # a bold line longer than this is emphasis in running text, 
 _STYLED_BELOW = 0.4  # every line in this lower part of a page has its style looked up
 _WORD_GAP = 0.22  # em: wider gaps between two spans are a word space
 _DIGITS = re.compile(r"^\d{1,3}$")
+_AFTER_MARK = re.compile("(?<=[\x02\ufffe])")  # just after PDFium's line-end hyphen mark
 
 
 @dataclass(slots=True)
@@ -180,31 +181,29 @@ def _one_per_row(spans: list[Span]) -> bool:
 def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
     """The page's text rectangles with the type size and weight of their characters.
 
-    PDFium's page text has one line per printed line. On most pages each line is one
-    rectangle, whose text is the line's and whose style is its first character's. Only on a
-    page with lines of several rectangles (a column gap, a marker, a change of type) is
-    each rectangle's text asked for, which costs a pass over the page each time.
+    PDFium's page text has one line per printed line, except where it joined a line ending
+    in a hyphen to the next (see ``_printed_lines``). On most pages each printed line is
+    one rectangle, whose text is the line's and whose style is its first character's. Only
+    on a page with lines of several rectangles (a column gap, a marker, a change of type)
+    is each rectangle's text asked for, which costs a pass over the page each time.
     """
-    spans: list[Span] = []
     raw = textpage.raw
-    # One pass over the page: PDFium's line-end hyphen marks become the printed '-'.
-    text = textpage.get_text_range()
-    if "\x02" in text or "\ufffe" in text:  # replace() is many times faster than translate()
-        text = text.replace("\x02", "-").replace("\ufffe", "-")
-    pieces = text.split("\r\n")
-    lines = sum(1 for piece in pieces if piece.strip())
+    text = textpage.get_text_range()  # one pass over the page
+    printed = _printed_lines(text)
+    lines = sum(1 for _, line in printed if line.strip())
     if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
-        return _one_rect_per_line(raw, pieces, height, every=every)
+        return _one_rect_per_line(raw, printed, height, every=every)
+    spans: list[Span] = []
     style = (0.0, False)
     position = 0
     buffers = _buffers()
-    for piece in pieces:
+    for piece in _marked_as_hyphens(text).split("\r\n"):
         start, position = position, position + len(piece) + 2
         if not piece.strip():
             continue
         count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
         if count == 1:  # this line is one rectangle: the fast way, as above
-            line = _one_rect_per_line(raw, [piece], height, start, every=True, buffers=buffers)
+            line = _one_rect_per_line(raw, [(start, piece)], height, every=True, buffers=buffers)
             spans.extend(line)
             style = (line[0].size, line[0].bold) if line else style
             continue
@@ -213,6 +212,34 @@ def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) 
             if span is not None:
                 spans.append(span)
     return spans
+
+
+def _marked_as_hyphens(text: str) -> str:
+    """``text`` with PDFium's line-end hyphen marks made the printed '-'."""
+    if "\x02" in text or "\ufffe" in text:  # replace() is many times faster than translate()
+        text = text.replace("\x02", "-").replace("\ufffe", "-")
+    return text
+
+
+def _printed_lines(text: str) -> list[tuple[int, str]]:
+    """The page text's printed lines, each with the index of its first character.
+
+    Where a printed line ends in a hyphen and the word goes on in the next, PDFium writes
+    no line break but a mark in the hyphen's place and goes on with the next line: the
+    text is cut after that mark too (one rectangle each side of it), and the mark made '-'.
+    """
+    printed: list[tuple[int, str]] = []
+    position = 0
+    for piece in text.split("\r\n"):
+        if "\x02" in piece or "\ufffe" in piece:
+            for part in _AFTER_MARK.split(piece):
+                printed.append((position, _marked_as_hyphens(part)))
+                position += len(part)
+        else:  # the common line
+            printed.append((position, piece))
+            position += len(piece)
+        position += 2  # the line break
+    return printed
 
 
 _Buffers = tuple[Any, Any, Any, Any, Any]
@@ -224,11 +251,11 @@ def _buffers() -> _Buffers:
             ctypes.c_double())
 
 
-def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: int = 0,
+def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
                        *, every: bool = False, buffers: _Buffers | None = None) -> list[Span]:
-    """The page (or one line, at character ``offset``) whose rectangles are as many as its
-    lines, one each, in order, after the last ``FPDFText_CountRects``: each line's text is
-    its rectangle's, its style its first character's.
+    """The page (or one line) whose rectangles are as many as its printed ``lines`` (first
+    character's index, text), one each, in order, after the last ``FPDFText_CountRects``:
+    each line's text is its rectangle's, its style its first character's.
 
     Asking PDFium for a line's box and style costs three calls, so it is done where the
     answer decides something (all lines with ``every``): in the lower part of the page,
@@ -238,15 +265,13 @@ def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: in
     """
     box, left, top, right, bottom = buffers or _buffers()
     get_rect = pdfium_c.FPDFText_GetRect
-    count = sum(1 for piece in pieces if piece.strip())
+    count = sum(1 for _, piece in lines if piece.strip())
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
     spans: list[Span] = []
     plain: tuple[float, bool] | None = None
     nan = math.nan
     rect = 0
-    position = offset  # the first character of the piece
-    for piece in pieces:
-        start, position = position, position + len(piece) + 2
+    for start, piece in lines:
         stripped = piece.strip()
         if not stripped:
             continue
