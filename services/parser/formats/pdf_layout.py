@@ -24,7 +24,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
@@ -66,22 +65,24 @@ class Span:
     unmeasured: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Line:
     """One printed line of one region of a page; its measures are taken once, on creation."""
 
     page: int
     spans: list[Span]
-    text: str = ""
-    markers: list[str] = field(default_factory=list)
-    size: float = field(init=False)  # the type size most of its characters are set in
-    bold: bool = field(init=False)  # whether every character is bold
-    top: float = field(init=False)
-    bottom: float = field(init=False)
+    text: str
+    markers: list[str]
+    size: float  # the type size most of its characters are set in
+    bold: bool  # whether every character is bold
+    top: float
+    bottom: float
 
-    def __post_init__(self) -> None:
-        spans = self.spans
-        if len(spans) == 1:  # most lines: no counting
+    def __init__(self, page: int, spans: list[Span]) -> None:
+        # Written out, not generated: a page makes one per printed line, and most lines
+        # are one rectangle, whose measures are the line's.
+        self.page, self.spans, self.text, self.markers = page, spans, "", []
+        if len(spans) == 1:
             span = spans[0]
             self.size, self.bold, self.top, self.bottom = span.size, span.bold, span.y1, span.y0
             return
@@ -172,10 +173,18 @@ def _one_per_row(spans: list[Span]) -> bool:
     """Whether each rectangle lies below the one before it, overlapping it (ascenders on
     descenders) by less than ``_rows`` asks of a row: each is a row of its own, already in
     reading order, and the grouping would change nothing."""
-    measured = [span for span in spans if not span.unmeasured]
-    return all(after.y1 - before.y0 < 0.5 * min(after.y1 - after.y0, before.y1 - before.y0)
-               and after.y1 < before.y1
-               for before, after in pairwise(measured))
+    before: Span | None = None
+    for after in spans:
+        if after.unmeasured:
+            continue
+        if before is not None:
+            # 0.5 * min(...) of both heights, as _rows has it
+            height, other = after.y1 - after.y0, before.y1 - before.y0
+            if (after.y1 - before.y0 >= 0.5 * (other if other < height else height)
+                    or after.y1 >= before.y1):
+                return False
+        before = after
+    return True
 
 
 def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
@@ -264,11 +273,11 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
     higher up is running text in the type of the first line measured.
     """
     box, left, top, right, bottom = buffers or _buffers()
-    get_rect = pdfium_c.FPDFText_GetRect
+    get_rect, weight = pdfium_c.FPDFText_GetRect, pdfium_c.FPDFText_GetFontWeight
     count = sum(1 for _, piece in lines if piece.strip())
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
     spans: list[Span] = []
-    plain: tuple[float, bool] | None = None
+    plain: float | None = None  # the type size of the first line measured
     nan = math.nan
     rect = 0
     for start, piece in lines:
@@ -276,26 +285,22 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
         if not stripped:
             continue
         rect += 1
-        if not every and plain is not None and rect <= tail and len(stripped) > HEADING_CHARS:
-            spans.append(Span(stripped, nan, nan, nan, nan, *plain, unmeasured=rect))
+        upper = plain is not None and rect <= tail and not every
+        if upper and len(stripped) > HEADING_CHARS:
+            spans.append(Span(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
         get_rect(raw, rect - 1, left, top, right, bottom)
-        first = start + len(piece) - len(piece.lstrip())
-        if not every and plain is not None and rect <= tail:
-            # Higher up only boldness decides (a heading): the size is the page's.
-            style = (plain[0], pdfium_c.FPDFText_GetFontWeight(raw, first) >= 600)
-        else:
-            style = _style_of(raw, first, box) or plain or (0.0, False)
-            plain = plain or (style[0], False)
-        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, *style))
+        first = start + piece.index(stripped[0])
+        if upper:  # higher up only boldness decides (a heading): the size is the page's
+            size, bold = plain or 0.0, weight(raw, first) >= 600
+        elif pdfium_c.FPDFText_GetLooseCharBox(raw, first, box):
+            size, bold = box.top - box.bottom, weight(raw, first) >= 600
+        else:  # a character PDFium cannot place: the page's type, or none
+            size, bold = plain or 0.0, False
+        if plain is None:
+            plain = size
+        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, size, bold))
     return spans
-
-
-def _style_of(raw: object, char: int, box: object) -> tuple[float, bool] | None:
-    """As :func:`_style`, filling a box the caller made once."""
-    if not pdfium_c.FPDFText_GetLooseCharBox(raw, char, box):
-        return None
-    return box.top - box.bottom, pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600  # type: ignore[attr-defined]
 
 
 def _bounded_span(textpage: pdfium.PdfTextPage, index: int,
