@@ -394,20 +394,25 @@ def _sort(pages: list[_Page]) -> Layout:
 
 
 def _body_size(pages: list[_Page]) -> float:
-    """The type size most characters of the document are set in."""
-    weights: Counter[float] = Counter()
+    """The type size most characters of the document are set in (to a tenth of a point;
+    the first such size met wins a tie)."""
+    exact: Counter[float] = Counter()  # rounded once per size, not once per rectangle
     for _, _, lines in pages:
         for line in lines:
             for span in line.spans:
-                weights[round(span.size, 1)] += len(span.text)
+                exact[span.size] += len(span.text)
+    weights: Counter[float] = Counter()
+    for size, chars in exact.items():  # in the order first met
+        weights[round(size, 1)] += chars
     return weights.most_common(1)[0][0] if weights else 0.0
 
 
 def _region(line: Line, width: float, height: float) -> str:
     """'colofon', 'running' (page numbers) or 'body'."""
-    x0 = line.spans[0].x0
-    text = line.spans[0].text.strip() if len(line.spans) == 1 else "".join(
-        span.text for span in line.spans).strip()
+    spans = line.spans
+    x0 = spans[0].x0
+    text = spans[0].text.strip() if len(spans) == 1 else "".join(
+        span.text for span in spans).strip()
     if is_page_footer(text):
         return "running"
     if x0 >= _COLOFON_X * width:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 
-from services.parser.formats.pdf_layout import read_layout
+from services.parser.formats.pdf_layout import Line, Span, _body_size, read_layout
 from tests.unit.parser import makers
 
 HYPHENATED = "\n".join([
@@ -30,3 +30,15 @@ def test_a_hyphenated_line_end_is_two_printed_lines(monkeypatch: pytest.MonkeyPa
     assert HYPHENATED.splitlines() == [line.text for line in layout.body]
     tops = [line.top for line in layout.body]
     assert tops == sorted(tops, reverse=True)  # each its own box, top to bottom
+
+
+def _line(size: float, text: str) -> Line:
+    return Line(1, [Span(text, 0.0, 0.0, 1.0, 1.0, size, False)])
+
+
+def test_body_size_counts_characters_per_tenth_of_a_point() -> None:
+    """Sizes that round to the same tenth add up (10.01 and 9.99 outweigh 12.0 together,
+    not alone); between equal counts the size met first wins."""
+    page = [_line(10.01, "abc"), _line(12.0, "defgh"), _line(9.99, "ijk")]
+    assert 10.0 == _body_size([(595.0, 842.0, page)])
+    assert 12.0 == _body_size([(595.0, 842.0, [_line(12.0, "ab"), _line(9.0, "cd")])])
