@@ -180,8 +180,8 @@ def _one_per_row(spans: list[Span]) -> bool:
         if before is not None:
             # 0.5 * min(...) of both heights, as _rows has it
             height, other = after.y1 - after.y0, before.y1 - before.y0
-            if (after.y1 - before.y0 >= 0.5 * (other if other < height else height)
-                    or after.y1 >= before.y1):
+            if not (after.y1 - before.y0 < 0.5 * (other if other < height else height)
+                    and after.y1 < before.y1):
                 return False
         before = after
     return True
