@@ -24,7 +24,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
@@ -47,6 +46,7 @@ HEADING_CHARS = 80  # a bold line longer than this is emphasis in running text, 
 _STYLED_BELOW = 0.4  # every line in this lower part of a page has its style looked up
 _WORD_GAP = 0.22  # em: wider gaps between two spans are a word space
 _DIGITS = re.compile(r"^\d{1,3}$")
+_AFTER_MARK = re.compile("(?<=[\x02\ufffe])")  # just after PDFium's line-end hyphen mark
 
 
 @dataclass(slots=True)
@@ -65,22 +65,24 @@ class Span:
     unmeasured: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Line:
     """One printed line of one region of a page; its measures are taken once, on creation."""
 
     page: int
     spans: list[Span]
-    text: str = ""
-    markers: list[str] = field(default_factory=list)
-    size: float = field(init=False)  # the type size most of its characters are set in
-    bold: bool = field(init=False)  # whether every character is bold
-    top: float = field(init=False)
-    bottom: float = field(init=False)
+    text: str
+    markers: list[str]
+    size: float  # the type size most of its characters are set in
+    bold: bool  # whether every character is bold
+    top: float
+    bottom: float
 
-    def __post_init__(self) -> None:
-        spans = self.spans
-        if len(spans) == 1:  # most lines: no counting
+    def __init__(self, page: int, spans: list[Span]) -> None:
+        # Written out, not generated: a page makes one per printed line, and most lines
+        # are one rectangle, whose measures are the line's.
+        self.page, self.spans, self.text, self.markers = page, spans, "", []
+        if len(spans) == 1:
             span = spans[0]
             self.size, self.bold, self.top, self.bottom = span.size, span.bold, span.y1, span.y0
             return
@@ -171,40 +173,46 @@ def _one_per_row(spans: list[Span]) -> bool:
     """Whether each rectangle lies below the one before it, overlapping it (ascenders on
     descenders) by less than ``_rows`` asks of a row: each is a row of its own, already in
     reading order, and the grouping would change nothing."""
-    measured = [span for span in spans if not span.unmeasured]
-    return all(after.y1 - before.y0 < 0.5 * min(after.y1 - after.y0, before.y1 - before.y0)
-               and after.y1 < before.y1
-               for before, after in pairwise(measured))
+    before: Span | None = None
+    for after in spans:
+        if after.unmeasured:
+            continue
+        if before is not None:
+            # 0.5 * min(...) of both heights, as _rows has it
+            height, other = after.y1 - after.y0, before.y1 - before.y0
+            if not (after.y1 - before.y0 < 0.5 * (other if other < height else height)
+                    and after.y1 < before.y1):
+                return False
+        before = after
+    return True
 
 
 def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
     """The page's text rectangles with the type size and weight of their characters.
 
-    PDFium's page text has one line per printed line. On most pages each line is one
-    rectangle, whose text is the line's and whose style is its first character's. Only on a
-    page with lines of several rectangles (a column gap, a marker, a change of type) is
-    each rectangle's text asked for, which costs a pass over the page each time.
+    PDFium's page text has one line per printed line, except where it joined a line ending
+    in a hyphen to the next (see ``_printed_lines``). On most pages each printed line is
+    one rectangle, whose text is the line's and whose style is its first character's. Only
+    on a page with lines of several rectangles (a column gap, a marker, a change of type)
+    is each rectangle's text asked for, which costs a pass over the page each time.
     """
-    spans: list[Span] = []
     raw = textpage.raw
-    # One pass over the page: PDFium's line-end hyphen marks become the printed '-'.
-    text = textpage.get_text_range()
-    if "\x02" in text or "\ufffe" in text:  # replace() is many times faster than translate()
-        text = text.replace("\x02", "-").replace("\ufffe", "-")
-    pieces = text.split("\r\n")
-    lines = sum(1 for piece in pieces if piece.strip())
+    text = textpage.get_text_range()  # one pass over the page
+    printed = _printed_lines(text)
+    lines = sum(1 for _, line in printed if line.strip())
     if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
-        return _one_rect_per_line(raw, pieces, height, every=every)
+        return _one_rect_per_line(raw, printed, height, every=every)
+    spans: list[Span] = []
     style = (0.0, False)
     position = 0
     buffers = _buffers()
-    for piece in pieces:
+    for piece in _marked_as_hyphens(text).split("\r\n"):
         start, position = position, position + len(piece) + 2
         if not piece.strip():
             continue
         count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
         if count == 1:  # this line is one rectangle: the fast way, as above
-            line = _one_rect_per_line(raw, [piece], height, start, every=True, buffers=buffers)
+            line = _one_rect_per_line(raw, [(start, piece)], height, every=True, buffers=buffers)
             spans.extend(line)
             style = (line[0].size, line[0].bold) if line else style
             continue
@@ -213,6 +221,34 @@ def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) 
             if span is not None:
                 spans.append(span)
     return spans
+
+
+def _marked_as_hyphens(text: str) -> str:
+    """``text`` with PDFium's line-end hyphen marks made the printed '-'."""
+    if "\x02" in text or "\ufffe" in text:  # replace() is many times faster than translate()
+        text = text.replace("\x02", "-").replace("\ufffe", "-")
+    return text
+
+
+def _printed_lines(text: str) -> list[tuple[int, str]]:
+    """The page text's printed lines, each with the index of its first character.
+
+    Where a printed line ends in a hyphen and the word goes on in the next, PDFium writes
+    no line break but a mark in the hyphen's place and goes on with the next line: the
+    text is cut after that mark too (one rectangle each side of it), and the mark made '-'.
+    """
+    printed: list[tuple[int, str]] = []
+    position = 0
+    for piece in text.split("\r\n"):
+        if "\x02" in piece or "\ufffe" in piece:
+            for part in _AFTER_MARK.split(piece):
+                printed.append((position, _marked_as_hyphens(part)))
+                position += len(part)
+        else:  # the common line
+            printed.append((position, piece))
+            position += len(piece)
+        position += 2  # the line break
+    return printed
 
 
 _Buffers = tuple[Any, Any, Any, Any, Any]
@@ -224,11 +260,11 @@ def _buffers() -> _Buffers:
             ctypes.c_double())
 
 
-def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: int = 0,
+def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
                        *, every: bool = False, buffers: _Buffers | None = None) -> list[Span]:
-    """The page (or one line, at character ``offset``) whose rectangles are as many as its
-    lines, one each, in order, after the last ``FPDFText_CountRects``: each line's text is
-    its rectangle's, its style its first character's.
+    """The page (or one line) whose rectangles are as many as its printed ``lines`` (first
+    character's index, text), one each, in order, after the last ``FPDFText_CountRects``:
+    each line's text is its rectangle's, its style its first character's.
 
     Asking PDFium for a line's box and style costs three calls, so it is done where the
     answer decides something (all lines with ``every``): in the lower part of the page,
@@ -237,40 +273,34 @@ def _one_rect_per_line(raw: object, pieces: list[str], height: float, offset: in
     higher up is running text in the type of the first line measured.
     """
     box, left, top, right, bottom = buffers or _buffers()
-    get_rect = pdfium_c.FPDFText_GetRect
-    count = sum(1 for piece in pieces if piece.strip())
+    get_rect, weight = pdfium_c.FPDFText_GetRect, pdfium_c.FPDFText_GetFontWeight
+    count = sum(1 for _, piece in lines if piece.strip())
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
     spans: list[Span] = []
-    plain: tuple[float, bool] | None = None
+    plain: float | None = None  # the type size of the first line measured
     nan = math.nan
     rect = 0
-    position = offset  # the first character of the piece
-    for piece in pieces:
-        start, position = position, position + len(piece) + 2
+    for start, piece in lines:
         stripped = piece.strip()
         if not stripped:
             continue
         rect += 1
-        if not every and plain is not None and rect <= tail and len(stripped) > HEADING_CHARS:
-            spans.append(Span(stripped, nan, nan, nan, nan, *plain, unmeasured=rect))
+        upper = plain is not None and rect <= tail and not every
+        if upper and len(stripped) > HEADING_CHARS:
+            spans.append(Span(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
         get_rect(raw, rect - 1, left, top, right, bottom)
-        first = start + len(piece) - len(piece.lstrip())
-        if not every and plain is not None and rect <= tail:
-            # Higher up only boldness decides (a heading): the size is the page's.
-            style = (plain[0], pdfium_c.FPDFText_GetFontWeight(raw, first) >= 600)
-        else:
-            style = _style_of(raw, first, box) or plain or (0.0, False)
-            plain = plain or (style[0], False)
-        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, *style))
+        first = start + piece.index(stripped[0])
+        if upper:  # higher up only boldness decides (a heading): the size is the page's
+            size, bold = plain or 0.0, weight(raw, first) >= 600
+        elif pdfium_c.FPDFText_GetLooseCharBox(raw, first, box):
+            size, bold = box.top - box.bottom, weight(raw, first) >= 600
+        else:  # a character PDFium cannot place: the page's type, or none
+            size, bold = plain or 0.0, False
+        if plain is None:
+            plain = size
+        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, size, bold))
     return spans
-
-
-def _style_of(raw: object, char: int, box: object) -> tuple[float, bool] | None:
-    """As :func:`_style`, filling a box the caller made once."""
-    if not pdfium_c.FPDFText_GetLooseCharBox(raw, char, box):
-        return None
-    return box.top - box.bottom, pdfium_c.FPDFText_GetFontWeight(raw, char) >= 600  # type: ignore[attr-defined]
 
 
 def _bounded_span(textpage: pdfium.PdfTextPage, index: int,
@@ -364,20 +394,25 @@ def _sort(pages: list[_Page]) -> Layout:
 
 
 def _body_size(pages: list[_Page]) -> float:
-    """The type size most characters of the document are set in."""
-    weights: Counter[float] = Counter()
+    """The type size most characters of the document are set in (to a tenth of a point;
+    the first such size met wins a tie)."""
+    exact: Counter[float] = Counter()  # rounded once per size, not once per rectangle
     for _, _, lines in pages:
         for line in lines:
             for span in line.spans:
-                weights[round(span.size, 1)] += len(span.text)
+                exact[span.size] += len(span.text)
+    weights: Counter[float] = Counter()
+    for size, chars in exact.items():  # in the order first met
+        weights[round(size, 1)] += chars
     return weights.most_common(1)[0][0] if weights else 0.0
 
 
 def _region(line: Line, width: float, height: float) -> str:
     """'colofon', 'running' (page numbers) or 'body'."""
-    x0 = line.spans[0].x0
-    text = line.spans[0].text.strip() if len(line.spans) == 1 else "".join(
-        span.text for span in line.spans).strip()
+    spans = line.spans
+    x0 = spans[0].x0
+    text = spans[0].text.strip() if len(spans) == 1 else "".join(
+        span.text for span in spans).strip()
     if is_page_footer(text):
         return "running"
     if x0 >= _COLOFON_X * width:
