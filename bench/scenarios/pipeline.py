@@ -42,7 +42,8 @@ async def run(ctx: Context) -> list[Result]:
 
     A third row, without a target, runs the parser and the publisher as two processes
     (``kamerstroom parser`` + ``kamerstroom publisher``), as a deployment with more than
-    one core would: the figure a user weighs against ``run``'s single process.
+    one core would: the figure a user weighs against ``run``'s single process. The last
+    three rows are ``run`` with its stores in PostgreSQL (``_postgresql_rows``).
     """
     count = ctx.sizes.pipeline_letters
     bodies = corpus.raw_bodies(count)

@@ -42,7 +42,8 @@ FANOUT_TARGET = 0.7
 
 
 async def run(ctx: Context) -> list[Result]:
-    """Two rows per shape: deliveries/s beside the raw client, and CPU per delivery over its floor."""
+    """Two rows per shape: deliveries/s beside the raw client, and CPU per delivery over its
+    floor; then the stream's three rows on PostgreSQL (``_on_postgresql``)."""
     s = ctx.sizes
     stream = f"webhooks/{s.webhook_stream_events}x{s.webhook_stream_endpoints}"
     return [
