@@ -1,4 +1,5 @@
-"""What every scenario is given: the broker, the run's sizes, a scratch folder, the settings."""
+"""What every scenario is given: the broker, the run's sizes, a scratch folder, the settings,
+and the run's PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.postgres import BenchPostgres
 from shared.config import Settings
 
 
@@ -48,6 +50,8 @@ class Context:
     workdir: Path
     quick: bool
     defaults: Settings
+    # The run's private PostgreSQL, started by the first scenario that asks for a database.
+    postgres: BenchPostgres
 
     @property
     def prefetch(self) -> int:
@@ -65,4 +69,4 @@ def make_context(*, quick: bool, workdir: Path) -> Context:
     defaults = Settings()
     url = os.environ.get("KAMERSTROOM_AMQP_URL", defaults.amqp_url)
     return Context(amqp_url=url, sizes=QUICK if quick else FULL, workdir=workdir, quick=quick,
-                   defaults=defaults)
+                   defaults=defaults, postgres=BenchPostgres())

@@ -52,15 +52,18 @@ async def run(names: Sequence[str], *, quick: bool, out: Path = RESULTS,
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="kamerstroom-bench-") as workdir:
         ctx = make_context(quick=quick, workdir=Path(workdir))
-        for name in chosen:
-            echo(f"bench: {name} …")
-            t0 = time.monotonic()
-            rows = await _one(name, ctx)
-            for row in rows:
-                echo(f"bench:   {row.scenario}: {row.figure} {row.unit} "
-                     f"(baseline {row.baseline}, ratio {row.ratio}, met {row.met}) {row.note}")
-            echo(f"bench: {name} took {time.monotonic() - t0:.1f}s")
-            results.extend(rows)
+        try:
+            for name in chosen:
+                echo(f"bench: {name} …")
+                t0 = time.monotonic()
+                rows = await _one(name, ctx)
+                for row in rows:
+                    echo(f"bench:   {row.scenario}: {row.figure} {row.unit} "
+                         f"(baseline {row.baseline}, ratio {row.ratio}, met {row.met}) {row.note}")
+                echo(f"bench: {name} took {time.monotonic() - t0:.1f}s")
+                results.extend(rows)
+        finally:
+            ctx.postgres.stop()  # also when interrupted: no cluster outlives the run
     header = (f"# kamerstroom benchmarks ({'quick' if quick else 'full'} mode)\n\n"
               f"Run {started:%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'} "
               f"({platform.machine()}, Python {platform.python_version()}). Every baseline was "

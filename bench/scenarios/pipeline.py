@@ -7,14 +7,21 @@ message reaches an exclusive queue bound to ``<ns>.events``. The system under te
 ``bench.relay`` (also a subprocess) with the same prefetch and queues, run once before and
 once after the system under test; the baseline is their mean, so load that drifts during
 the scenario weighs on both sides alike.
+
+The rows with a ``/postgresql`` suffix run ``kamerstroom run`` once more with its stores in
+a fresh database of the run's PostgreSQL (``bench.postgres``), beside the same relay runs;
+there part of the work is the server's, so its CPU is a row of its own.
 """
 
 from __future__ import annotations
+
+import psycopg
 
 from bench import corpus, floor
 from bench.amqp import Counter, namespace_topology, new_namespace, publish_many
 from bench.context import Context
 from bench.cpu import CpuMeter, broker_pid
+from bench.postgres import SUFFIX, server_cpu_rows
 from bench.process import Helper
 from bench.results import Result, measured, unmeasured
 from bench.sut import Sut, SutError
@@ -24,6 +31,7 @@ PIPELINE = "pipeline"
 PIPELINE_SEPARATE = "pipeline/separate-processes"
 PIPELINE_FLOOR = "pipeline/cpu-per-letter-vs-floor"
 MEMORY = "memory/peak-rss"
+PIPELINE_PG = f"{PIPELINE}/{SUFFIX}"
 # The services that handle a raw document, each in its own process (the fetcher is not
 # needed: the documents go straight into <ns>.raw).
 SEPARATE = ("parser", "publisher")
@@ -34,7 +42,8 @@ async def run(ctx: Context) -> list[Result]:
 
     A third row, without a target, runs the parser and the publisher as two processes
     (``kamerstroom parser`` + ``kamerstroom publisher``), as a deployment with more than
-    one core would: the figure a user weighs against ``run``'s single process.
+    one core would: the figure a user weighs against ``run``'s single process. The last
+    three rows are ``run`` with its stores in PostgreSQL (``_postgresql_rows``).
     """
     count = ctx.sizes.pipeline_letters
     bodies = corpus.raw_bodies(count)
@@ -45,11 +54,13 @@ async def run(ctx: Context) -> list[Result]:
         return [unmeasured(PIPELINE, "letters/s", str(exc)),
                 unmeasured(PIPELINE_FLOOR, floor.RATIO_UNIT, str(exc), target=floor.MAX_RATIO,
                            target_kind="max_value"),
-                unmeasured(MEMORY, "MB", str(exc), target=250, target_kind="max_value")]
+                unmeasured(MEMORY, "MB", str(exc), target=250, target_kind="max_value"),
+                *_postgresql_rows(str(exc), None, count, ctx.prefetch, None)]
     try:
         split: tuple[float, int, CpuMeter] | str = await _system(ctx, bodies, SEPARATE)
     except (SutError, TimeoutError) as exc:
         split = str(exc)
+    on_postgresql = await _on_postgresql(ctx, bodies)
     after, relay_after = await _relay_or_none(ctx, bodies)
     runs = [r for r in (before, after) if r is not None]
     baseline = sum(runs) / len(runs) if runs else None
@@ -65,6 +76,36 @@ async def run(ctx: Context) -> list[Result]:
         _separate_row(split, baseline, count, ctx.prefetch),
         measured(MEMORY, peak / MB, "MB", target=250, target_kind="max_value",
                  note=f"VmHWM of `kamerstroom run` after {count} letters"),
+        *_postgresql_rows(on_postgresql, baseline, count, ctx.prefetch, system_cpu),
+    ]
+
+
+async def _on_postgresql(ctx: Context, bodies: list[bytes]) -> tuple[float, int, CpuMeter] | str:
+    """``kamerstroom run`` with its stores in a fresh database of the run's PostgreSQL, or
+    why it could not be measured."""
+    try:
+        async with ctx.postgres.database() as url:
+            return await _system(ctx, bodies, ("run",), database_url=url,
+                                 server_pid=ctx.postgres.server_pid)
+    except (RuntimeError, TimeoutError, psycopg.Error) as exc:  # SutError, no PostgreSQL
+        return str(exc)
+
+
+def _postgresql_rows(run: tuple[float, int, CpuMeter] | str, baseline: float | None, count: int,
+                     prefetch: int, sqlite_cpu: CpuMeter | None) -> list[Result]:
+    """``pipeline/postgresql`` beside the same relay runs, and the CPU per letter of the
+    service and of the server, each a figure without a target."""
+    if isinstance(run, str):
+        return [unmeasured(PIPELINE_PG, "letters/s", run),
+                *server_cpu_rows(PIPELINE_PG, run, count, "ms", "letter")]
+    rate, peak, cpu = run
+    on_sqlite = sqlite_cpu.seconds_per_item("kamerstroom", count) if sqlite_cpu else None
+    return [
+        measured(PIPELINE_PG, rate, "letters/s", baseline=baseline,
+                 note=f"{count} letters, prefetch {prefetch}, stores in PostgreSQL (durable: fsync "
+                      f"and synchronous_commit on); CPU per letter: {cpu.per_item(count)}; VmHWM "
+                      f"{peak / MB:.0f} MB; baseline: the same relay runs"),
+        *server_cpu_rows(PIPELINE_PG, cpu, count, "ms", "letter", on_sqlite=on_sqlite),
     ]
 
 
@@ -107,24 +148,28 @@ def _timeout(count: int) -> float:
     return 30.0 + count / 20
 
 
-async def _system(ctx: Context, bodies: list[bytes],
-                  commands: tuple[str, ...]) -> tuple[float, int, CpuMeter]:
+async def _system(ctx: Context, bodies: list[bytes], commands: tuple[str, ...], *,
+                  database_url: str | None = None,
+                  server_pid: int | None = None) -> tuple[float, int, CpuMeter]:
     """Letters/s of ``kamerstroom <command>`` processes together, the first one's peak RSS,
-    and the CPU each spent."""
+    and the CPU each spent. With ``database_url`` the stores are in that database, and
+    ``server_pid`` (its postmaster) is metered as ``postgresql`` with its backends."""
     namespace = new_namespace(PIPELINE)
+    database = {"KAMERSTROOM_DATABASE_URL": database_url} if database_url else {}
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         counter = Counter(ctx.amqp_url, topology.events)
         await counter.start()
         suts = [Sut(command, namespace=namespace, amqp_url=ctx.amqp_url, workdir=ctx.workdir,
                     env={"KAMERSTROOM_PREFETCH": str(ctx.prefetch),
-                         "KAMERSTROOM_OB_SRU_URL": "http://127.0.0.1:9/sru"})
+                         "KAMERSTROOM_OB_SRU_URL": "http://127.0.0.1:9/sru", **database})
                 for command in commands]
         try:
             for sut in suts:
                 await sut.start()
             names = {f"kamerstroom {s.command}" if len(suts) > 1 else "kamerstroom": s.pid
                      for s in suts}
-            meter = CpuMeter({**names, "broker": broker_pid()})
+            meter = CpuMeter({**names, "broker": broker_pid()},
+                             trees={SUFFIX: server_pid} if server_pid else {})
             seconds = await _drive(ctx, counter, topology.raw, bodies, meter)
             for sut in suts:
                 sut.check_alive()

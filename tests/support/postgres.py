@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import ClassVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
@@ -158,8 +159,12 @@ class PostgresServer:
 
 @dataclass
 class PostgresCluster:
-    """A cluster of our own in a temporary folder; ``stop()`` (or leaving ``with``) removes it."""
+    """A cluster of our own in a temporary folder; ``stop()`` (or leaving ``with``) removes it.
 
+    ``settings`` are the server's ``-c`` options; a subclass may trade speed for durability.
+    """
+
+    settings: ClassVar[dict[str, str]] = FAST_SETTINGS
     bindir: Path
     folder: Path
     port: int
@@ -254,7 +259,7 @@ class PostgresCluster:
         raise RuntimeError(f"the test PostgreSQL did not start in {self.folder}:\n{tail}")
 
     def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
-        settings = {**FAST_SETTINGS, "listen_addresses": "127.0.0.1", "port": str(self.port),
+        settings = {**self.settings, "listen_addresses": "127.0.0.1", "port": str(self.port),
                     "unix_socket_directories": str(self.folder)}
         options = " ".join(f"-c {name}={value}" for name, value in settings.items())
         return self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.log),

@@ -7,8 +7,13 @@ import json
 import pytest
 
 from bench import harness
+from tests.support.postgres import find_bindir, in_ci
 
 FIELDS = {"scenario", "figure", "unit", "baseline", "ratio", "target", "target_kind", "met", "note"}
+PIPELINE_ON_POSTGRESQL = ["pipeline/postgresql", "pipeline/postgresql/cpu-per-letter",
+                          "pipeline/postgresql/server-cpu-per-letter"]
+STREAM_ON_POSTGRESQL = ["webhooks/20x3/postgresql", "webhooks/20x3/postgresql/cpu-per-delivery",
+                        "webhooks/20x3/postgresql/server-cpu-per-delivery"]
 pytestmark = pytest.mark.broker
 
 
@@ -18,9 +23,9 @@ async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monke
     await harness.run(["pipeline"], quick=True, out=tmp_path, echo=lambda line: None)
     rows = json.loads((tmp_path / "latest.json").read_text())
     assert ["pipeline", "pipeline/cpu-per-letter-vs-floor", "pipeline/separate-processes",
-            "memory/peak-rss"] == [row["scenario"] for row in rows]
-    assert [FIELDS] * 4 == [set(row) for row in rows]
-    pipeline, vs_floor, separate, memory = rows
+            "memory/peak-rss", *PIPELINE_ON_POSTGRESQL] == [row["scenario"] for row in rows]
+    assert [FIELDS] * 7 == [set(row) for row in rows]
+    pipeline, vs_floor, separate, memory = rows[:4]
     # The ratio to the bare relay is a figure; the goal is the CPU per letter over its floor.
     assert ("letters/s", None, None, None) == (
         pipeline["unit"], pipeline["target_kind"], pipeline["target"], pipeline["met"])
@@ -98,8 +103,8 @@ async def test_quick_webhooks_hold_cpu_per_delivery_to_its_floor(tmp_path, amqp_
     monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
     await harness.run(["webhooks"], quick=True, out=tmp_path, echo=lambda line: None)
     rows = {row["scenario"]: row for row in json.loads((tmp_path / "latest.json").read_text())}
-    assert ["webhooks/1x20", "webhooks/1x20/cpu-per-delivery-vs-floor", "webhooks/20x3",
-            "webhooks/20x3/cpu-per-delivery-vs-floor"] == sorted(rows)
+    assert sorted(["webhooks/1x20", "webhooks/1x20/cpu-per-delivery-vs-floor", "webhooks/20x3",
+                   "webhooks/20x3/cpu-per-delivery-vs-floor", *STREAM_ON_POSTGRESQL]) == sorted(rows)
     assert ("min_ratio", 0.7) == (rows["webhooks/1x20"]["target_kind"], rows["webhooks/1x20"]["target"])
     assert (None, None) == (rows["webhooks/20x3"]["target_kind"], rows["webhooks/20x3"]["target"])
     for shape in ("1x20", "20x3"):
@@ -107,3 +112,29 @@ async def test_quick_webhooks_hold_cpu_per_delivery_to_its_floor(tmp_path, amqp_
         assert ("× floor", "max_value", 1.25) == (row["unit"], row["target_kind"], row["target"])
         assert isinstance(row["figure"], float) and row["figure"] > 0, row["note"]
         assert "= POST + HMAC " in row["note"] and "+ delivery record " in row["note"], row["note"]
+
+
+@pytest.mark.postgresql
+async def test_quick_pipeline_and_stream_run_on_postgresql_too(tmp_path, amqp_url, monkeypatch):
+    """With ``--only pipeline webhooks`` the pipeline and the stream shape also run with the
+    stores in the bench's own PostgreSQL: a rate beside the same baseline, and the service's
+    and the server's CPU per item, all figures without a target."""
+    if find_bindir() is None:
+        if in_ci():
+            pytest.fail("PostgreSQL is required in CI")
+        pytest.skip("no PostgreSQL binaries")
+    monkeypatch.setenv("KAMERSTROOM_AMQP_URL", amqp_url)
+    await harness.run(["pipeline", "webhooks"], quick=True, out=tmp_path, echo=lambda line: None)
+    rows = {row["scenario"]: row for row in json.loads((tmp_path / "latest.json").read_text())}
+    for name in PIPELINE_ON_POSTGRESQL + STREAM_ON_POSTGRESQL:
+        row = rows[name]
+        assert (None, None, None) == (row["target"], row["target_kind"], row["met"]), name
+        assert isinstance(row["figure"], float) and row["figure"] > 0, row["note"]
+    pipeline, stream = rows["pipeline/postgresql"], rows["webhooks/20x3/postgresql"]
+    assert ("letters/s", "deliveries/s") == (pipeline["unit"], stream["unit"])
+    assert pipeline["baseline"] == rows["pipeline"]["baseline"]
+    assert isinstance(stream["baseline"], float), stream["note"]
+    for row in (pipeline, stream):
+        assert "synchronous_commit on" in row["note"] and ", postgresql " in row["note"], row["note"]
+    assert ("ms", "us") == (rows["pipeline/postgresql/server-cpu-per-letter"]["unit"],
+                            rows["webhooks/20x3/postgresql/server-cpu-per-delivery"]["unit"])
