@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from shared.config import Settings
 from shared.messaging import Topology
 from shared.messaging.rabbitmq import RabbitMQBroker, delete_topology
 from tests.faults.processes import Process
@@ -71,3 +72,10 @@ async def private_namespace(rabbit_node: RabbitNode) -> AsyncIterator[str]:
     yield ns
     if rabbit_node.answers():
         await delete_topology(rabbit_node.amqp_url, Topology(ns))
+
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str | None) -> Settings:
+    """Every fault test on ``settings`` runs once per state backend: SQLite, then
+    PostgreSQL (the ``database_url`` fixture's ids)."""
+    return settings.model_copy(update={"database_url": database_url})

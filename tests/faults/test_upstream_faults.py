@@ -115,7 +115,8 @@ async def _letters_of_a_healthy_feed(settings: Settings, feed_server: FeedServer
     await receiver.start()
     config = settings.model_copy(update={
         "namespace": namespace, "sources": [SOURCE], "ob_sru_url": feed_server.sru_url,
-        "webhook_urls": [receiver.url], "data_dir": tmp_path / "control"})
+        "webhook_urls": [receiver.url], "data_dir": tmp_path / "control",
+        "database_url": None})  # state of its own: the faulty run's database must start empty
     runtime = Runtime.create(config, ("fetcher", "parser", "publisher"))
     try:
         await runtime.start()
