@@ -4,6 +4,7 @@ sharing one database, full text, and a database that is gone."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,29 +80,14 @@ def test_two_publishers_on_one_database_number_every_version_once(state_target: 
     revised = [r.model_copy(update={"title": f"{r.title} (herzien)"}).with_content_hash() for r in letters]
     feeds = [[kst(), *letters], [tweedekamer(), *revised]]
     made: list[list[tuple[str, int]]] = [[], []]
-    errors: list[BaseException] = []
-    lockstep = threading.Barrier(2, timeout=30)
 
-    def replica(n: int) -> None:
-        store = RecordStore(state_target, event_source=SOURCE)
-        try:
-            for record in feeds[n]:
-                lockstep.wait()  # both ingest the same letter at the same moment
-                version = store.ingest(record)
-                if version is not None:
-                    made[n].append((version.letter_id, version.version))
-                    store.mark_announced(version)
-        except BaseException as exc:
-            errors.append(exc)
-            lockstep.abort()
-        finally:
-            store.close()
+    def ingest(n: int, store: RecordStore, step: int) -> None:
+        version = store.ingest(feeds[n][step])
+        if version is not None:
+            made[n].append((version.letter_id, version.version))
+            store.mark_announced(version)
 
-    threads = [threading.Thread(target=replica, args=(n,)) for n in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = _two_replicas_in_lockstep(state_target, len(feeds[0]), ingest)
     store = RecordStore(state_target, event_source=SOURCE)
     try:
         stored = {letter: [v.version for v in store.versions(letter)]
@@ -127,26 +113,8 @@ def test_two_publishers_given_one_letter_by_two_feeds_at_once_make_one_letter(
               rijksoverheid(id=f"ro-{n}", subject=f"Onderwerp {n}", reference=f"BS-{n}",
                             sources=_sources(rijksoverheid(), f"ro-{n}")))
              for n in range(20)]
-    errors: list[BaseException] = []
-    lockstep = threading.Barrier(2, timeout=30)
-
-    def replica(n: int) -> None:
-        store = RecordStore(state_target, event_source=SOURCE)
-        try:
-            for pair in pairs:
-                lockstep.wait()
-                store.ingest(pair[n])
-        except BaseException as exc:
-            errors.append(exc)
-            lockstep.abort()
-        finally:
-            store.close()
-
-    threads = [threading.Thread(target=replica, args=(n,)) for n in (0, 1)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = _two_replicas_in_lockstep(state_target, len(pairs),
+                                       lambda n, store, step: store.ingest(pairs[step][n]))
     store = RecordStore(state_target, event_source=SOURCE)
     try:
         letters = {store.letter_of("tweedekamer", f"tk-{n}") for n in range(20)}
@@ -240,3 +208,31 @@ def test_first_attempts_left_unqueued_are_claimed_once_and_only_when_orphaned(st
     assert [] == fresh
     assert [[rows[0].id], []] == [[r.id for r in sweep] for sweep in sweeps]
     assert [rows[0].id] == [r.id for r in at_start]
+
+
+def _two_replicas_in_lockstep(target: Target, steps: int,
+                              step: Callable[[int, RecordStore, int], object]) -> list[BaseException]:
+    """Two record stores on ``target`` (replicas 0 and 1), each in a thread, run
+    ``step(replica, store, i)`` for i in ``range(steps)``, both starting step i at the same
+    moment; the errors either met (bounded: a barrier timeout and a join timeout)."""
+    errors: list[BaseException] = []
+    lockstep = threading.Barrier(2, timeout=30)
+
+    def replica(n: int) -> None:
+        store = RecordStore(target, event_source=SOURCE)
+        try:
+            for i in range(steps):
+                lockstep.wait()
+                step(n, store, i)
+        except BaseException as exc:
+            errors.append(exc)
+            lockstep.abort()
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=replica, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors

@@ -201,3 +201,19 @@ def report(name: str, *, sent: int, expected: set[str], webhook: Tally, queue: T
     }
     print(f"\n[{name}] " + " ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
+
+
+def assert_recovered(figures: dict[str, int]) -> None:
+    """The promises of a crash or an outage test: nothing lost, nothing dead-lettered, no
+    version announced twice, and re-sends within one prefetch window.
+
+    A crash or an outage between a confirmed send and its bookkeeping re-sends that event
+    under the same id after recovery; only work in flight at that moment can be re-sent, so
+    more than one prefetch window of it would mean replaying finished work.
+    """
+    assert 0 == figures["webhook_lost"], figures
+    assert 0 == figures["queue_lost"], figures
+    assert 0 == figures["dead_lettered"], figures
+    assert figures["webhook_redelivered"] <= IN_FLIGHT_BOUND, figures
+    assert figures["queue_redelivered"] <= IN_FLIGHT_BOUND, figures
+    assert 0 == figures["versions_announced_twice"], figures
