@@ -9,8 +9,8 @@ Both connections are in autocommit mode; ``transaction()`` groups statements. Th
 PostgreSQL connection is psycopg 3's, used synchronously: every store call is a short
 round trip on a local network, made from the event loop exactly as the SQLite calls are,
 so the stores keep one interface. A lost PostgreSQL connection raises
-``DatabaseUnavailable`` (a ``RetryLater``: the message is requeued, nothing is acked) and
-is opened again on the next call.
+``DatabaseUnavailable`` (a ``RetryLater``; handlers wait it out, ``shared/db/waiting.py``)
+and is opened again on the next call.
 """
 
 from __future__ import annotations
@@ -158,7 +158,6 @@ class PostgresDatabase(Database):
         self._timeout = connect_timeout
         self._guard = threading.RLock()  # a read store may be used from a worker thread
         self._conn: psycopg.Connection[Any] | None = None
-        self._in_transaction = False
         self._connection()
 
     def _connection(self) -> psycopg.Connection[Any]:
@@ -184,11 +183,7 @@ class PostgresDatabase(Database):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self._guard, self._errors(), self._connection().transaction():
-            self._in_transaction = True
-            try:
-                yield
-            finally:
-                self._in_transaction = False
+            yield
 
     def lock(self, name: str) -> None:
         # A transaction-scoped advisory lock: released by COMMIT, ROLLBACK or a lost session.
