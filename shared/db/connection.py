@@ -19,6 +19,7 @@ import functools
 import hashlib
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -130,10 +131,23 @@ def connect_sqlite(path: Path) -> sqlite3.Connection:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA busy_timeout=5000")
+    _wal(db)
     db.execute("PRAGMA synchronous=NORMAL")
     return db
+
+
+def _wal(db: sqlite3.Connection, *, tries: int = 100, pause: float = 0.05) -> None:
+    """Switch to WAL. The switch answers "database is locked" at once, without the busy
+    timeout, while another connection opens the same new file: try again, bounded."""
+    for attempt in range(tries):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(pause)
 
 
 @functools.lru_cache(maxsize=2048)
