@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from yarl import URL
 
+from shared.db import is_postgres
 from shared.errors import ConfigError
 from shared.messaging.topology import DEFAULT_EVENT_LOG_MAX_AGE, MAX_AGE_PATTERN
 from shared.webhook_urls import UnsafeURL, check_before_connect
@@ -153,7 +154,7 @@ class Settings(BaseSettings):
     def _database(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if not value.startswith(("postgresql://", "postgres://")):
+        if not is_postgres(value):
             raise ValueError("expected a postgresql:// URL (unset: SQLite in KAMERSTROOM_DATA_DIR)")
         return value
 

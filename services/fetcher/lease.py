@@ -21,12 +21,14 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from typing import Any, Protocol
+from typing import Protocol
 
 import psycopg
 import structlog
 
+from shared.db import is_postgres
 from shared.db.connection import lock_key
+from shared.db.session import LockSession
 
 log = structlog.get_logger(__name__)
 LEASE_NAME = "fetcher"
@@ -73,18 +75,17 @@ class PostgresLease:
 
     def __init__(self, url: str, *, replica: str | None = None, connect_timeout: int = 5) -> None:
         self.replica = replica or replica_name()
-        self._url = url
-        self._timeout = connect_timeout
-        self._conn: psycopg.Connection[Any] | None = None
+        self._session = LockSession(url, name=f"kamerstroom-fetcher-lease {self.replica}",
+                                    connect_timeout=connect_timeout)
         self._held = False
         self._key = lock_key(LEASE_NAME)
 
     def ensure(self) -> bool:
         try:
             if self._held:
-                self._connection().execute("SELECT 1").fetchone()  # the session, and the lock, live
+                self._session.execute("SELECT 1")  # the session, and the lock, live
             else:
-                row = self._connection().execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+                row = self._session.execute("SELECT pg_try_advisory_lock(%s)", (self._key,))
                 self._held = bool(row and row[0])
                 if self._held:
                     log.info("fetcher lease taken: this replica polls", replica=self.replica)
@@ -97,33 +98,23 @@ class PostgresLease:
 
     def release(self) -> None:
         """Unlock first (the server frees a closed session's locks a moment later, not at once)."""
-        if self._held and self._conn is not None and not self._conn.closed:
+        if self._held and self._session.open:
             with contextlib.suppress(psycopg.Error):  # the session is gone: so is the lock
-                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+                self._session.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
         self._drop()
 
     def detail(self) -> dict[str, object]:
         return {"replica": self.replica, "active": self._held,
                 "lease": "held: this replica polls" if self._held else "standby: another replica polls"}
 
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout,
-                                         application_name=f"kamerstroom-fetcher-lease {self.replica}")
-        return self._conn
-
     def _drop(self) -> None:
         """Close the lock session: the server releases the lock with it."""
         self._held = False
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        self._session.close()
 
 
 def open_lease(database: object) -> Lease:
     """The lease for ``Settings.database``: PostgreSQL's for a URL, else the local one."""
-    if isinstance(database, str) and database.startswith(("postgresql://", "postgres://")):
+    if isinstance(database, str) and is_postgres(database):
         return PostgresLease(database)
     return LocalLease()

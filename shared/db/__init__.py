@@ -25,7 +25,13 @@ Target = Path | str | Database
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 __all__ = ["Clock", "Cursor", "Database", "DatabaseUnavailable", "Dialect", "PostgresDatabase",
-           "SchemaTooNew", "SqliteDatabase", "Target", "open_database", "stamp", "system_clock"]
+           "SchemaTooNew", "SqliteDatabase", "Target", "is_postgres", "open_database", "stamp",
+           "system_clock"]
+
+
+def is_postgres(target: object) -> bool:
+    """True for a ``postgresql://`` (or ``postgres://``) URL: the state is in PostgreSQL."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
 def open_database(target: Target, *, migrate: bool = True) -> Database:
@@ -36,7 +42,7 @@ def open_database(target: Target, *, migrate: bool = True) -> Database:
     """
     if isinstance(target, Database):
         return target
-    if isinstance(target, str) and target.startswith(POSTGRES_SCHEMES):
+    if isinstance(target, str) and is_postgres(target):
         db: Database = PostgresDatabase(target)
     else:
         db = SqliteDatabase(Path(target))
@@ -53,7 +59,7 @@ def describe(target: Target) -> str:
     """Where ``target`` points, for a log line or an error (a URL without its password)."""
     if isinstance(target, Database):
         target = getattr(target, "url", None) or str(getattr(target, "path", "?"))
-    if isinstance(target, str) and target.startswith(POSTGRES_SCHEMES):
+    if isinstance(target, str) and is_postgres(target):
         from psycopg.conninfo import conninfo_to_dict
         info = conninfo_to_dict(target)
         host, port = info.get("host", "localhost"), info.get("port", 5432)

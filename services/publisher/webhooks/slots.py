@@ -19,10 +19,13 @@ With SQLite there is one publisher, and its semaphore is the whole limit (``Loca
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
+from typing import Protocol
 
 import psycopg
 import structlog
+
+from shared.db import is_postgres
+from shared.db.session import LockSession
 
 log = structlog.get_logger(__name__)
 
@@ -63,21 +66,18 @@ class PostgresSlots:
     """Slots as session advisory locks on one connection of this replica."""
 
     def __init__(self, url: str, concurrency: int, *, connect_timeout: int = 5) -> None:
-        self._url = url
         self._concurrency = concurrency
-        self._timeout = connect_timeout
-        self._conn: psycopg.Connection[Any] | None = None
+        self._session = LockSession(url, name="kamerstroom-webhook-slots", connect_timeout=connect_timeout)
         self._held: dict[int, set[int]] = {}  # endpoint key -> slots this replica holds
 
     def take(self, endpoint_id: str) -> int | None:
         key = endpoint_key(endpoint_id)
         try:
-            conn = self._connection()
             held = self._held.setdefault(key, set())
             for slot in range(self._concurrency):
                 if slot in held:
                     continue
-                row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (key, slot)).fetchone()
+                row = self._session.execute("SELECT pg_try_advisory_lock(%s, %s)", (key, slot))
                 if row and row[0]:
                     held.add(slot)
                     return slot
@@ -94,30 +94,20 @@ class PostgresSlots:
             return  # lost with an earlier session
         held.discard(slot)
         try:
-            self._connection().execute("SELECT pg_advisory_unlock(%s, %s)", (key, slot))
+            self._session.execute("SELECT pg_advisory_unlock(%s, %s)", (key, slot))
         except psycopg.Error:
             self._reset()  # the session is gone, and every slot it held with it
 
     def close(self) -> None:
         self._reset()
 
-    def _connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout,
-                                         application_name="kamerstroom-webhook-slots")
-        return self._conn
-
     def _reset(self) -> None:
         self._held.clear()  # the session's locks end with it
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        self._session.close()
 
 
 def open_slots(database: object, concurrency: int) -> Slots:
     """PostgreSQL's slots for a database URL, else the local ones."""
-    if isinstance(database, str) and database.startswith(("postgresql://", "postgres://")):
+    if isinstance(database, str) and is_postgres(database):
         return PostgresSlots(database, concurrency)
     return LocalSlots()
