@@ -49,8 +49,8 @@ def parse_raw(raw: RawDocument, *, max_bytes: int = MAX_BYTES) -> Kamerbrief:
     The URL the document was fetched from is its URL for that format, over any derived one.
     """
     chosen = raw.format or detection.detect(raw.body[:2048], raw.content_type)
-    record = parse_bytes(raw.body, format=chosen, metadata=raw.metadata, source=raw.source,
-                         content_type=raw.content_type, max_bytes=max_bytes)
+    record, _ = _unhashed(raw.body, format=chosen, metadata=raw.metadata, source=raw.source,
+                          content_type=raw.content_type, max_bytes=max_bytes)
     urls = record.urls
     if raw.url and chosen in _URL_FIELD:
         urls = urls.model_copy(update={_URL_FIELD[chosen]: raw.url})
@@ -82,6 +82,16 @@ def parse_explained(
     max_bytes: int = MAX_BYTES,
 ) -> tuple[Kamerbrief, dict[str, str]]:
     """As :func:`parse_bytes`, and for each field filled where its value came from."""
+    record, origins = _unhashed(body, format=format, metadata=metadata, source=source,
+                                content_type=content_type, max_bytes=max_bytes)
+    return record.with_content_hash(), origins
+
+
+def _unhashed(body: bytes, *, format: str | None, metadata: FeedRecord | None,
+              source: SourceRef | None, content_type: str | None,
+              max_bytes: int) -> tuple[Kamerbrief, dict[str, str]]:
+    """``parse_explained`` before the content hash: ``parse_raw`` changes the URLs first,
+    so hashing here as well would hash every fetched letter twice."""
     _check_size(body, max_bytes)
     chosen = format or detection.detect(body, content_type)
     draft = _read(body, chosen, metadata)
@@ -159,11 +169,11 @@ def _metadata_draft(metadata: FeedRecord) -> Draft:
 
 
 def _record(draft: Draft, body: bytes, source: SourceRef | None) -> Kamerbrief:
+    """The record ``draft`` describes, without its content hash (see ``_unhashed``)."""
     record_id = identity.record_id(draft, body, source)
-    record = Kamerbrief(
+    return Kamerbrief(
         id=record_id,
         same_as=identity.aliases(draft, record_id, source),
         sources=[source] if source is not None else [],
         **draft.record_fields(),
     )
-    return record.with_content_hash()
