@@ -92,9 +92,15 @@ class ParserService:
         except Unprocessable:
             metrics.PARSE_RESULTS.labels(format=fmt, outcome="unprocessable").inc()
             raise
-        outcome = "warning" if record.warnings else "ok"
-        metrics.PARSE_RESULTS.labels(format=fmt, outcome=outcome).inc()
-        log.info("parsed", correlation_id=record.id, feed=raw.feed, warnings=len(record.warnings))
+        if record.warnings:
+            metrics.PARSE_RESULTS.labels(format=fmt, outcome="warning").inc()
+            log.info("parsed with warnings", correlation_id=record.id, feed=raw.feed,
+                     warnings=record.warnings)
+        else:
+            # A clean parse is counted, and its letter gets the publisher's "published" or
+            # "nothing new" line: a line of its own here too cost 16 us per letter.
+            metrics.PARSE_RESULTS.labels(format=fmt, outcome="ok").inc()
+            log.debug("parsed", correlation_id=record.id, feed=raw.feed)
         return NormalisedDocument(record=record, replay=raw.replay)
 
     def checks(self) -> dict[str, Check]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
+from structlog.testing import capture_logs
 
 from services.parser.service import INLINE_MAX_BYTES, ParserService
 from shared.messaging import OutgoingMessage
@@ -84,3 +85,21 @@ async def test_small_documents_parse_on_the_loop_and_large_ones_in_the_parse_thr
     await _run(large)
     assert threading.main_thread().name == threads[0]
     assert threads[1].startswith("parse")
+
+
+@pytest.mark.parametrize(("fixture", "event", "level"), [
+    ("kst-31839-1105-motie-full-metadata.xml", "parsed", "debug"),
+    ("kst-33009-173-gewijzigde-motie.xml", "parsed", "debug"),
+    ("kst-32545-143-motie.xml", "parsed with warnings", "info"),
+    ("kst-24515-782-motie-extern-metadata.xml", "parsed with warnings", "info"),
+])
+async def test_a_parse_with_warnings_is_logged_at_info_with_them(fixture: str, event: str,
+                                                                 level: str) -> None:
+    """A clean parse is a debug line (the publisher logs the letter); warnings are worth an
+    operator's look, so they are an info line that quotes them."""
+    with capture_logs() as logs:
+        await _run((KST / fixture).read_bytes())
+    parsed = [e for e in logs if e["event"].startswith("parsed")]
+    assert [(event, level)] == [(e["event"], e["log_level"]) for e in parsed]
+    if level == "info":
+        assert any("metadata is external" in w for w in parsed[0]["warnings"])
