@@ -23,6 +23,8 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 import services.fetcher
 import services.parser
 import services.publisher
+from services.parser.service import ParserService
+from services.publisher.service import PublisherService
 from shared import metrics
 from shared.config import Settings
 from shared.errors import ConfigError, RetryLater
@@ -69,6 +71,7 @@ class Runtime:
         """Build services and mount their routes, bind HTTP (a busy port fails at once),
         then connect and start services."""
         built = [BUILDERS[name](self.settings, self.broker) for name in START_ORDER if name in self.names]
+        _join_in_process(built)
         for service in built:
             mount = getattr(service, "mount", None)  # services with HTTP routes of their own
             if mount is not None:
@@ -125,6 +128,16 @@ class Runtime:
             metrics.RETRY_QUEUE_DEPTH.set(sum(
                 depth for queue, depth in self.queue_depths.items() if queue.startswith(retry_prefix)))
             await asyncio.sleep(QUEUE_SAMPLE_SECONDS)
+
+
+def _join_in_process(built: Sequence[Service]) -> None:
+    """A parser and a publisher in one process: the parser hands its documents straight to
+    the publisher (``ParserService.hand_to``) rather than through ``<ns>.normalised``, which
+    the publisher still consumes for parsers elsewhere."""
+    parsers = [s for s in built if isinstance(s, ParserService)]
+    publishers = [s for s in built if isinstance(s, PublisherService)]
+    if parsers and publishers:
+        parsers[0].hand_to(publishers[0].accept)
 
 
 async def connect_with_retry(broker: Broker, attempts: int | None = None,

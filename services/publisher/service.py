@@ -109,10 +109,19 @@ class PublisherService:
 
         After ``begin_shutdown`` it raises ``ShuttingDown``: the message goes back untouched.
         """
+        await self.accept(_decode(delivery.body), delivery.message_id)
+
+    async def accept(self, document: NormalisedDocument, message_id: str | None) -> None:
+        """``handle`` for a document already in memory: the parser in this process hands
+        its documents over here instead of through ``<ns>.normalised`` (see ``ParserService``).
+
+        Returns once the document's version is stored, announced and marked (or found
+        not new); the caller acks its own message only then.
+        """
         if self._shutting_down:
             raise ShuttingDown("the publisher is shutting down")
         with self._in_flight.track():
-            await self._handle(_decode(delivery.body), delivery.message_id)
+            await self._handle(document, message_id)
 
     async def _handle(self, document: NormalisedDocument, message_id: str | None) -> None:
         """A record or a withdrawal notice; an envelope with neither is dead-lettered."""

@@ -71,9 +71,13 @@ async def test_a_dead_letter_of_each_producer_is_requeued_and_processed(
     feed_server.faults.add(LETTER_XML, "404", times=None)
     break_first_message_of({topology.parser_queue, topology.publisher_queue,
                             topology.deliveries_queue}, monkeypatch)
-    runtime = Runtime.create(config, ("fetcher", "parser", "publisher"))
+    # The parser in a process of its own: in one with the publisher it would hand its
+    # documents over in memory, and <ns>.publisher would see none of them.
+    runtime = Runtime.create(config, ("fetcher", "publisher"))
+    parser = Runtime.create(config, ("parser",))
     feeder = RabbitMQBroker(config.amqp_url, topology)
     await runtime.start()
+    await parser.start()
     await feeder.connect()
     try:
         letters = corpus.letters(3, offset=70_000)
@@ -94,6 +98,7 @@ async def test_a_dead_letter_of_each_producer_is_requeued_and_processed(
         remaining = await dead(config)
     finally:
         await feeder.close()
+        await parser.stop()
         await runtime.stop()
         await receiver.stop()
         ladder = RetryPolicy(tuple(SCHEDULE)).ladder
