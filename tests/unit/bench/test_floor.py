@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 from bench import corpus, floor
+from shared.db import open_database
 
 
 def _spin(seconds: float) -> None:
@@ -52,3 +54,19 @@ def test_each_part_measures_real_work_on_real_letters(tmp_path: Path) -> None:
     for part in (floor.parse_part(letters), floor.envelope_part(records),
                  floor.store_part(records, tmp_path), floor.delivery_record_part(4, 5, tmp_path)):
         assert 0 < part < 1.0
+
+
+def test_the_interleaved_parts_store_each_letter_once(tmp_path: Path) -> None:
+    """Parse, envelope and store in turn: real CPU, and one stored row per letter."""
+    letters = corpus.letters(4)
+    records = floor.records_of(letters)
+    assert 0 < floor.interleaved_part(letters, records, tmp_path) < 1.0
+    db = open_database(tmp_path / "floor-interleaved.sqlite", migrate=False)
+    try:
+        rows = db.execute("SELECT id, event_json FROM versions ORDER BY id").fetchall()
+    finally:
+        db.close()
+    assert sorted(r.id for r in records) == [row[0] for row in rows]
+    events = [json.loads(row[1]) for row in rows]
+    assert [(row[0], "nl.kamerstroom.kamerbrief.published") for row in rows] == [
+        (e["subject"], e["type"]) for e in events]
