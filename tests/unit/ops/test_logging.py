@@ -45,3 +45,13 @@ def test_library_log_records_are_scrubbed() -> None:
                                "cannot connect to %s", ("amqp://u:hunter2@rabbit/",), None)
     ScrubFilter().filter(record)
     assert "cannot connect to amqp://[redacted]@rabbit/" == record.getMessage()
+
+
+def test_one_secret_among_many_values_is_found_and_only_it_changes() -> None:
+    """The line is searched once as a whole; a hit scrubs each value on its own."""
+    event = {"event": "delivery failed", "endpoint": "ep_1", "status": "refused",
+             "error": "POST https://u:hunter2@hooks.example/x failed", "note": "Bearer",
+             "next": "abc", "attempt": 2}
+    assert {"event": "delivery failed", "endpoint": "ep_1", "status": "refused",
+            "error": "POST https://[redacted]@hooks.example/x failed", "note": "Bearer",
+            "next": "abc", "attempt": 2} == dict(_redact(None, "info", event))
