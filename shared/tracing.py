@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -118,14 +118,15 @@ def current() -> TraceContext | None:
 def bound(context: TraceContext) -> Iterator[TraceContext]:
     """Make ``context`` current (and its ids log fields) until the block ends."""
     token = _current.set(context)
-    saved = {k: v for k, v in structlog.contextvars.get_contextvars().items() if k in LOG_KEYS}
-    structlog.contextvars.unbind_contextvars(*LOG_KEYS)
-    structlog.contextvars.bind_contextvars(**context.log_fields())
+    fields = context.log_fields()
+    # Each key is bound (a missing one to ``...``, which structlog leaves out of a line) and
+    # reset by its own token: no copy of the whole context per delivery, as reading and
+    # restoring it with ``get_contextvars`` took.
+    tokens = structlog.contextvars.bind_contextvars(**{k: fields.get(k, ...) for k in LOG_KEYS})
     try:
         yield context
     finally:
-        structlog.contextvars.unbind_contextvars(*LOG_KEYS)
-        structlog.contextvars.bind_contextvars(**saved)
+        structlog.contextvars.reset_contextvars(**tokens)
         _current.reset(token)
 
 
@@ -140,10 +141,9 @@ def bind(*, correlation_id: str | None = None, event_id: str | None = None) -> T
     Lasts until the enclosing ``bound`` block ends (or the task ends).
     """
     context = _current.get() or TraceContext.new()
-    if correlation_id:
-        context = replace(context, correlation_id=correlation_id)
-    if event_id:
-        context = replace(context, event_id=event_id)
+    # Built directly: ``dataclasses.replace`` looks the fields up again on every call.
+    context = TraceContext(context.trace_id, context.span_id,
+                           correlation_id or context.correlation_id, event_id or context.event_id)
     _current.set(context)
     structlog.contextvars.bind_contextvars(**context.log_fields())
     return context
@@ -158,7 +158,8 @@ def outgoing_headers(headers: Mapping[str, Any] | None = None) -> dict[str, Any]
     out = dict(headers or {})
     context = _current.get()
     if context is not None:
-        out.update(replace(context, span_id=new_id(64)).headers())
+        out.update(TraceContext(context.trace_id, new_id(64), context.correlation_id,
+                                context.event_id).headers())
     elif parse_traceparent(_text(out.get(TRACEPARENT_HEADER))) is None:
         out[TRACEPARENT_HEADER] = TraceContext.new().traceparent
     return out
