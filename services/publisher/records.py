@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from services.publisher.events import build_event
 from services.publisher.identity import canonical_id, identity_keys, kst_id
 from services.publisher.merge import changed_fields, feed_of, merge
-from services.publisher.read.index import LETTER_TABLES, LetterIndex
+from services.publisher.read.index import LetterIndex
 from shared.db import Clock, Target, open_database, stamp, system_clock
 from shared.schema import CloudEvent, EventKind, Kamerbrief
 from shared.schema.events import upgrade_event_json
@@ -196,7 +196,7 @@ class RecordStore:
             return letter
         if self._db.execute("SELECT 1 FROM letter_versions WHERE letter_id = ?", (kst,)).fetchone():
             return letter  # the Kamerstuk id is taken by another letter: keep ours
-        for table in ("letter_sources", "letter_keys", "letter_versions", *LETTER_TABLES):
+        for table in ("letter_sources", "letter_keys", "letter_versions", *self._index.tables):
             self._db.execute(f"UPDATE {table} SET letter_id = ? WHERE letter_id = ?", (kst, letter))
         return kst
 

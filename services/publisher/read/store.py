@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.publisher.read.cursor import Position
-from services.publisher.read.index import cursor_key, fold
+from services.publisher.read.index import LetterIndex, cursor_key, fold
 from services.publisher.read.query import LetterQuery
 from shared.db import Target, open_database
 from shared.schema.events import upgrade_event_json
@@ -99,6 +99,7 @@ class ReadStore:
             args.append(query.cites)
         match = query.match_expression()
         if match is not None and self._db.dialect == "sqlite":
+            LetterIndex(self._db).apply_text()  # the text of the latest letters may still wait
             sql.append(self._text_filter(match, limit))
             args.append(match)
         elif match is not None:

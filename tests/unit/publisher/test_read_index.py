@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from services.publisher.read.cursor import BadCursor, CursorCodec
+from services.publisher.read.index import TEXT_BATCH, LetterIndex
 from services.publisher.read.query import LetterQuery
 from services.publisher.read.store import ReadStore
 from services.publisher.records import RecordStore
-from shared.db import Target
+from shared.db import Target, open_database
 from shared.schema.record import SourceRef
 from tests.support.state import state_target
 from tests.unit.publisher.letters import kst, other_letter, tweedekamer
@@ -36,7 +37,8 @@ def test_an_old_data_folder_gets_the_index_filled_from_its_versions(tmp_path: Pa
     db.executescript("DROP TABLE read_letters; DROP TABLE read_cites; DROP TABLE read_text; "
                      "DROP TABLE read_meta; DROP TABLE schema_migrations; "
                      "ALTER TABLE letter_versions DROP COLUMN claimed_until; DROP TABLE webhook_meta; "
-                     "ALTER TABLE webhook_deliveries DROP COLUMN claimed_until;")
+                     "ALTER TABLE webhook_deliveries DROP COLUMN claimed_until; "
+                     "DROP TABLE read_text_pending;")
     db.close()
     _store(path).close()
     reader = ReadStore(path)
@@ -133,6 +135,7 @@ def test_an_index_of_an_earlier_version_is_built_again(tmp_path: Path) -> None:
     again on opening, so a search by rowid finds the right letter, not a neighbour's text."""
     path = tmp_path / "kamerstroom.sqlite3"
     _numbered_letters(path, 5)
+    _apply_text(path)
     db = sqlite3.connect(path)
     # Misaligned, as version 1 could leave them: letter 1's text under letter 5's rowid.
     db.execute("UPDATE read_text SET rowid = rowid + 1000")
@@ -147,3 +150,68 @@ def test_an_index_of_an_earlier_version_is_built_again(tmp_path: Path) -> None:
         assert 5 == len(reader.page(LetterQuery(q="gemeenschappelijk"), 10))
     finally:
         reader.close()
+
+
+def _apply_text(path: Target) -> int:
+    db = open_database(path)
+    try:
+        return LetterIndex(db).apply_text()
+    finally:
+        db.close()
+
+
+def _waiting(path: Path) -> list[str]:
+    db = sqlite3.connect(path)
+    try:
+        return [str(r[0]) for r in db.execute("SELECT letter_id FROM read_text_pending ORDER BY rowid")]
+    finally:
+        db.close()
+
+
+def test_text_waits_for_its_batch_and_a_search_applies_it_first(tmp_path: Path) -> None:
+    """Fewer letters than a batch: their text waits in the store (surviving a restart),
+    and the next search puts it in the index before it looks."""
+    path = tmp_path / "kamerstroom.sqlite3"
+    _numbered_letters(path, 8)  # the store is closed afterwards: a process that ended
+    assert [f"kst-40000-{i + 1}" for i in range(8)] == _waiting(path)
+    reader = ReadStore(path)
+    try:
+        found = _all_pages(reader, LetterQuery(q="zeldzaam"), 10)
+        assert {"kst-40000-1", "kst-40000-8"} == set(found)
+        assert 8 == len(reader.page(LetterQuery(q="gemeenschappelijk"), 10))
+    finally:
+        reader.close()
+    assert [] == _waiting(path)
+
+
+def test_a_full_batch_goes_into_the_index_without_a_search(tmp_path: Path) -> None:
+    path = tmp_path / "kamerstroom.sqlite3"
+    _numbered_letters(path, TEXT_BATCH + 3)
+    assert [f"kst-40000-{TEXT_BATCH + i + 1}" for i in range(3)] == _waiting(path)
+    db = sqlite3.connect(path)
+    try:
+        indexed = db.execute("SELECT COUNT(*) FROM read_text").fetchone()[0]
+    finally:
+        db.close()
+    assert TEXT_BATCH == indexed
+
+
+def test_a_withdrawal_waiting_for_its_batch_removes_the_text(tmp_path: Path) -> None:
+    """Text already indexed, then the letter withdrawn: after the batch it is not found."""
+    path = tmp_path / "kamerstroom.sqlite3"
+    store = _store(path)
+    store.ingest(kst())
+    assert 1 == _apply_text(path)
+    store.withdraw(SourceRef(feed="officielebekendmakingen", upstream_id="kst-36124-3"))
+    store.close()
+    assert ["kst-36124-3"] == _waiting(path)
+    reader = ReadStore(path)
+    try:
+        assert [] == reader.page(LetterQuery(q="voortgang"), 10)
+    finally:
+        reader.close()
+    db = sqlite3.connect(path)
+    try:
+        assert 0 == db.execute("SELECT COUNT(*) FROM read_text").fetchone()[0]
+    finally:
+        db.close()
