@@ -24,13 +24,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from services.parser.fields.body import is_page_footer
 from services.parser.fields.footnotes import join_note_lines
+from services.parser.formats import pdfium_calls
+from services.parser.formats.pdfium_calls import Buffers
 from shared.errors import Unprocessable
 
 _COLOFON_X = 0.68  # the colofon column starts right of this fraction of the page width
@@ -140,33 +141,14 @@ _Page = tuple[float, float, list[Line]]  # width, height, rows (segments) top to
 
 
 def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
-    page = document[index]
-    try:
-        width, height = page.get_size()
-        textpage = page.get_textpage()
-        try:
-            spans = _spans(textpage, height)
-        finally:
-            textpage.close()
-    finally:
-        page.close()
+    with pdfium_calls.text_page(document, index) as (textpage, width, height):
+        spans = _spans(textpage, height)
     if _one_per_row(spans):  # the common page: no row holds two rectangles
         return width, height, [Line(index + 1, [span]) for span in spans]
     if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
-        spans = _remeasured(document, index, height)
+        with pdfium_calls.text_page(document, index) as (textpage, _, height):
+            spans = _spans(textpage, height, every=True)
     return width, height, _segments(_rows(spans), index + 1, width)
-
-
-def _remeasured(document: pdfium.PdfDocument, index: int, height: float) -> list[Span]:
-    page = document[index]
-    try:
-        textpage = page.get_textpage()
-        try:
-            return _spans(textpage, height, every=True)
-        finally:
-            textpage.close()
-    finally:
-        page.close()
 
 
 def _one_per_row(spans: list[Span]) -> bool:
@@ -187,7 +169,7 @@ def _one_per_row(spans: list[Span]) -> bool:
     return True
 
 
-def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
+def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span]:
     """The page's text rectangles with the type size and weight of their characters.
 
     PDFium's page text has one line per printed line, except where it joined a line ending
@@ -196,8 +178,8 @@ def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) 
     on a page with lines of several rectangles (a column gap, a marker, a change of type)
     is each rectangle's text asked for, which costs a pass over the page each time.
     """
-    raw = textpage.raw
-    text = textpage.get_text_range()  # one pass over the page
+    raw = textpage
+    text = pdfium_calls.page_text(textpage)  # one pass over the page
     printed = _printed_lines(text)
     lines = sum(1 for _, line in printed if line.strip())
     if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
@@ -205,7 +187,7 @@ def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) 
     spans: list[Span] = []
     style = (0.0, False)
     position = 0
-    buffers = _buffers()
+    buffers = Buffers()
     for piece in _marked_as_hyphens(text).split("\r\n"):
         start, position = position, position + len(piece) + 2
         if not piece.strip():
@@ -251,17 +233,8 @@ def _printed_lines(text: str) -> list[tuple[int, str]]:
     return printed
 
 
-_Buffers = tuple[Any, Any, Any, Any, Any]
-
-
-def _buffers() -> _Buffers:
-    """A character box and four coordinates for PDFium to fill."""
-    return (pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double(),
-            ctypes.c_double())
-
-
 def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
-                       *, every: bool = False, buffers: _Buffers | None = None) -> list[Span]:
+                       *, every: bool = False, buffers: Buffers | None = None) -> list[Span]:
     """The page (or one line) whose rectangles are as many as its printed ``lines`` (first
     character's index, text), one each, in order, after the last ``FPDFText_CountRects``:
     each line's text is its rectangle's, its style its first character's.
@@ -272,8 +245,12 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
     and boldness of lines short enough to be a colofon line or a heading. A longer line
     higher up is running text in the type of the first line measured.
     """
-    box, left, top, right, bottom = buffers or _buffers()
-    get_rect, weight = pdfium_c.FPDFText_GetRect, pdfium_c.FPDFText_GetFontWeight
+    buffers = buffers or Buffers()
+    box, box_arg, left, top, right, bottom = (buffers.box, buffers.box_arg, buffers.left,
+                                              buffers.top, buffers.right, buffers.bottom)
+    left_arg, top_arg, right_arg, bottom_arg = buffers.rect_args
+    get_rect, weight, loose_box = pdfium_calls.get_rect, pdfium_calls.get_font_weight, \
+        pdfium_calls.get_loose_char_box
     count = sum(1 for _, piece in lines if piece.strip())
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
     spans: list[Span] = []
@@ -289,11 +266,11 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
         if upper and len(stripped) > HEADING_CHARS:
             spans.append(Span(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
-        get_rect(raw, rect - 1, left, top, right, bottom)
+        get_rect(raw, rect - 1, left_arg, top_arg, right_arg, bottom_arg)
         first = start + piece.index(stripped[0])
         if upper:  # higher up only boldness decides (a heading): the size is the page's
             size, bold = plain or 0.0, weight(raw, first) >= 600
-        elif pdfium_c.FPDFText_GetLooseCharBox(raw, first, box):
+        elif loose_box(raw, first, box_arg):
             size, bold = box.top - box.bottom, weight(raw, first) >= 600
         else:  # a character PDFium cannot place: the page's type, or none
             size, bold = plain or 0.0, False
@@ -303,16 +280,16 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
     return spans
 
 
-def _bounded_span(textpage: pdfium.PdfTextPage, index: int,
+def _bounded_span(textpage: object, index: int,
                   style: tuple[float, bool]) -> tuple[Span | None, tuple[float, bool]]:
     """Rectangle ``index`` of the last ``FPDFText_CountRects`` call, with its own text."""
-    x0, y0, x1, y1 = textpage.get_rect(index)
-    text = textpage.get_text_bounded(x0, y0, x1, y1)
+    x0, y0, x1, y1 = pdfium_calls.rect(textpage, index)
+    text = pdfium_calls.bounded_text(textpage, x0, y0, x1, y1)
     if not text.strip():
         return None, style
-    char = _char_at(textpage.raw, x0, y0, x1, y1)
+    char = _char_at(textpage, x0, y0, x1, y1)
     # A character PDFium cannot place keeps the style of the one before it.
-    style = (_style(textpage.raw, char) if char >= 0 else None) or style
+    style = (_style(textpage, char) if char >= 0 else None) or style
     return Span(text.translate(_PDFIUM_CHARS), x0, y0, x1, y1, *style), style
 
 

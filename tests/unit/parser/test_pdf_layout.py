@@ -3,9 +3,9 @@ spares itself asking PDFium for."""
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 
+from services.parser.formats import pdfium_calls
 from services.parser.formats.pdf_layout import Line, Span, _body_size, read_layout
 from tests.unit.parser import makers
 
@@ -25,7 +25,7 @@ def test_a_hyphenated_line_end_is_two_printed_lines(monkeypatch: pytest.MonkeyPa
     """PDFium writes a line that ends in a hyphen and its next line as one; they are read as
     the two printed lines, hyphen kept, without a pass over the page per rectangle."""
     body = makers.printed_lines_pdf(HYPHENATED)
-    monkeypatch.setattr(pdfium.PdfTextPage, "get_text_bounded", _no_bounded_text)
+    monkeypatch.setattr(pdfium_calls, "bounded_text", _no_bounded_text)
     layout = read_layout(body)
     assert HYPHENATED.splitlines() == [line.text for line in layout.body]
     tops = [line.top for line in layout.body]
