@@ -181,8 +181,7 @@ def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span
     raw = textpage
     text = pdfium_calls.page_text(textpage)  # one pass over the page
     printed = _printed_lines(text)
-    lines = sum(1 for _, line in printed if line.strip())
-    if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
+    if pdfium_c.FPDFText_CountRects(raw, 0, -1) == len(printed):
         return _one_rect_per_line(raw, printed, height, every=every)
     spans: list[Span] = []
     style = (0.0, False)
@@ -190,11 +189,13 @@ def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span
     buffers = Buffers()
     for piece in _marked_as_hyphens(text).split("\r\n"):
         start, position = position, position + len(piece) + 2
-        if not piece.strip():
+        stripped = piece.strip()
+        if not stripped:
             continue
         count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
         if count == 1:  # this line is one rectangle: the fast way, as above
-            line = _one_rect_per_line(raw, [(start, piece)], height, every=True, buffers=buffers)
+            printed = [(start + piece.index(stripped[0]), stripped)]
+            line = _one_rect_per_line(raw, printed, height, every=True, buffers=buffers)
             spans.extend(line)
             style = (line[0].size, line[0].bold) if line else style
             continue
@@ -213,7 +214,8 @@ def _marked_as_hyphens(text: str) -> str:
 
 
 def _printed_lines(text: str) -> list[tuple[int, str]]:
-    """The page text's printed lines, each with the index of its first character.
+    """The page text's printed lines that hold any text: the index of each one's first
+    character that is not a space, and its text without the spaces around it.
 
     Where a printed line ends in a hyphen and the word goes on in the next, PDFium writes
     no line break but a mark in the hyphen's place and goes on with the next line: the
@@ -221,23 +223,26 @@ def _printed_lines(text: str) -> list[tuple[int, str]]:
     """
     printed: list[tuple[int, str]] = []
     position = 0
+    marked = "\x02" in text or "\ufffe" in text
     for piece in text.split("\r\n"):
-        if "\x02" in piece or "\ufffe" in piece:
-            for part in _AFTER_MARK.split(piece):
-                printed.append((position, _marked_as_hyphens(part)))
-                position += len(part)
-        else:  # the common line
-            printed.append((position, piece))
-            position += len(piece)
+        parts = _AFTER_MARK.split(piece) if marked and ("\x02" in piece or "\ufffe" in piece) \
+            else (piece,)  # the common line
+        for part in parts:
+            stripped = part.strip()
+            if stripped:
+                line_text = _marked_as_hyphens(stripped) if marked else stripped
+                printed.append((position + part.index(stripped[0]), line_text))
+            position += len(part)
         position += 2  # the line break
     return printed
 
 
 def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
                        *, every: bool = False, buffers: Buffers | None = None) -> list[Span]:
-    """The page (or one line) whose rectangles are as many as its printed ``lines`` (first
-    character's index, text), one each, in order, after the last ``FPDFText_CountRects``:
-    each line's text is its rectangle's, its style its first character's.
+    """The page (or one line) whose rectangles are as many as its printed ``lines`` (the
+    index of the first character, the text; see ``_printed_lines``), one each, in order,
+    after the last ``FPDFText_CountRects``: each line's text is its rectangle's, its style
+    its first character's.
 
     Asking PDFium for a line's box and style costs three calls, so it is done where the
     answer decides something (all lines with ``every``): in the lower part of the page,
@@ -251,23 +256,17 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
     left_arg, top_arg, right_arg, bottom_arg = buffers.rect_args
     get_rect, weight, loose_box = pdfium_calls.get_rect, pdfium_calls.get_font_weight, \
         pdfium_calls.get_loose_char_box
-    count = sum(1 for _, piece in lines if piece.strip())
+    count = len(lines)
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
     spans: list[Span] = []
     plain: float | None = None  # the type size of the first line measured
     nan = math.nan
-    rect = 0
-    for start, piece in lines:
-        stripped = piece.strip()
-        if not stripped:
-            continue
-        rect += 1
+    for rect, (first, stripped) in enumerate(lines, start=1):
         upper = plain is not None and rect <= tail and not every
         if upper and len(stripped) > HEADING_CHARS:
             spans.append(Span(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
         get_rect(raw, rect - 1, left_arg, top_arg, right_arg, bottom_arg)
-        first = start + piece.index(stripped[0])
         if upper:  # higher up only boldness decides (a heading): the size is the page's
             size, bold = plain or 0.0, weight(raw, first) >= 600
         elif loose_box(raw, first, box_arg):
