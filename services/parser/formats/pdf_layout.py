@@ -23,6 +23,7 @@ import ctypes
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
@@ -71,21 +72,28 @@ class Line:
     """One printed line of one region of a page; its measures are taken once, on creation."""
 
     page: int
-    spans: list[Span]
+    spans: tuple[Span, ...]
     text: str
-    markers: list[str]
+    markers: tuple[str, ...]  # the footnote markers taken out of ``text`` (``_write``)
     size: float  # the type size most of its characters are set in
     bold: bool  # whether every character is bold
     top: float
     bottom: float
 
-    def __init__(self, page: int, spans: list[Span]) -> None:
+    def __init__(self, page: int, spans: tuple[Span, ...]) -> None:
         # Written out, not generated: a page makes one per printed line, and most lines
-        # are one rectangle, whose measures are the line's.
-        self.page, self.spans, self.text, self.markers = page, spans, "", []
+        # are one rectangle, whose measures are the line's. No list for markers: a line
+        # rarely has any (``_write``), and each list is one more object to collect.
+        self.page = page
+        self.spans = spans
+        self.text = ""
+        self.markers = ()
         if len(spans) == 1:
             span = spans[0]
-            self.size, self.bold, self.top, self.bottom = span.size, span.bold, span.y1, span.y0
+            self.size = span.size
+            self.bold = span.bold
+            self.top = span.y1
+            self.bottom = span.y0
             return
         weights: Counter[float] = Counter()
         for span in spans:
@@ -144,7 +152,7 @@ def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
     with pdfium_calls.text_page(document, index) as (textpage, width, height):
         spans = _spans(textpage, height)
     if _one_per_row(spans):  # the common page: no row holds two rectangles
-        return width, height, [Line(index + 1, [span]) for span in spans]
+        return width, height, [Line(index + 1, (span,)) for span in spans]
     if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
         with pdfium_calls.text_page(document, index) as (textpage, _, height):
             spans = _spans(textpage, height, every=True)
@@ -337,10 +345,10 @@ def _segments(rows: list[list[Span]], page: int, width: float) -> list[Line]:
         current = [row[0]]
         for span in row[1:]:
             if span.x0 - current[-1].x1 > _COLUMN_GAP and span.x0 >= _COLOFON_X * width:
-                lines.append(Line(page, current))
+                lines.append(Line(page, tuple(current)))
                 current = []
             current.append(span)
-        lines.append(Line(page, current))
+        lines.append(Line(page, tuple(current)))
     return lines
 
 
@@ -444,19 +452,22 @@ def _write(line: Line, numbers: set[str]) -> None:
         return
     size = line.size
     kept: list[Span] = []
+    markers: list[str] = []
     for span in line.spans:
         text = span.text.strip()
         if (kept and text in numbers and span.size < _MARKER * size and _DIGITS.match(text)
                 and span.y0 >= kept[-1].y0 - 0.5):
-            line.markers.append(text)
+            markers.append(text)
             # The text goes on where the marker ends: no word space where it stood.
             kept[-1] = replace(kept[-1], x1=span.x1)
             continue
         kept.append(span)
     line.text = _joined(kept)
+    if markers:
+        line.markers = tuple(markers)
 
 
-def _joined(spans: list[Span]) -> str:
+def _joined(spans: Sequence[Span]) -> str:
     """The spans' texts left to right; a space where the print leaves one between them."""
     parts: list[str] = []
     previous: Span | None = None

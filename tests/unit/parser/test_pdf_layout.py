@@ -33,7 +33,7 @@ def test_a_hyphenated_line_end_is_two_printed_lines(monkeypatch: pytest.MonkeyPa
 
 
 def _line(size: float, text: str) -> Line:
-    return Line(1, [Span(text, 0.0, 0.0, 1.0, 1.0, size, False)])
+    return Line(1, (Span(text, 0.0, 0.0, 1.0, 1.0, size, False),))
 
 
 def test_body_size_counts_characters_per_tenth_of_a_point() -> None:
@@ -42,3 +42,4 @@ def test_body_size_counts_characters_per_tenth_of_a_point() -> None:
     page = [_line(10.01, "abc"), _line(12.0, "defgh"), _line(9.99, "ijk")]
     assert 10.0 == _body_size([(595.0, 842.0, page)])
     assert 12.0 == _body_size([(595.0, 842.0, [_line(12.0, "ab"), _line(9.0, "cd")])])
+
