@@ -23,8 +23,10 @@ import ctypes
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TypeVar
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
@@ -49,6 +51,7 @@ _STYLED_BELOW = 0.4  # every line in this lower part of a page has its style loo
 _WORD_GAP = 0.22  # em: wider gaps between two spans are a word space
 _DIGITS = re.compile(r"^\d{1,3}$")
 _AFTER_MARK = re.compile("(?<=[\x02\ufffe])")  # just after PDFium's line-end hyphen mark
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -69,31 +72,37 @@ class Span:
 
 @dataclass(slots=True, init=False)
 class Line:
-    """One printed line of one region of a page; its measures are taken once, on creation."""
+    """One printed line of one region of a page; its measures are taken once, on creation.
+
+    Most lines are one rectangle. Such a line (``Line.of_rect``) holds that rectangle's
+    box, text and style itself and makes its one ``Span`` only when asked for ``spans``
+    (a footnote's text, a page whose rows are grouped by their boxes): a page's lines are
+    then one object each to the garbage collector, which a long letter otherwise keeps
+    scanning (three objects a line cost 5 % of the parse in collections).
+    """
 
     page: int
-    spans: tuple[Span, ...]
     text: str
     markers: tuple[str, ...]  # the footnote markers taken out of ``text`` (``_write``)
     size: float  # the type size most of its characters are set in
     bold: bool  # whether every character is bold
     top: float
     bottom: float
+    x0: float  # where its first span starts
+    # 0 for a measured line; else its number on its page (see ``Span.unmeasured``).
+    unmeasured: int
+    parts: tuple[Span, ...] | None  # its spans; None: the one rectangle held below
+    rect_text: str  # the text of that one rectangle
+    x1: float  # where that rectangle ends
 
     def __init__(self, page: int, spans: tuple[Span, ...]) -> None:
-        # Written out, not generated: a page makes one per printed line, and most lines
-        # are one rectangle, whose measures are the line's. No list for markers: a line
-        # rarely has any (``_write``), and each list is one more object to collect.
-        self.page = page
-        self.spans = spans
-        self.text = ""
-        self.markers = ()
+        self.page, self.text, self.markers, self.parts = page, "", (), spans
+        first = spans[0]
+        self.x0, self.x1, self.unmeasured, self.rect_text = first.x0, first.x1, \
+            first.unmeasured, first.text
         if len(spans) == 1:
-            span = spans[0]
-            self.size = span.size
-            self.bold = span.bold
-            self.top = span.y1
-            self.bottom = span.y0
+            self.size, self.bold, self.top, self.bottom = first.size, first.bold, first.y1, \
+                first.y0
             return
         weights: Counter[float] = Counter()
         for span in spans:
@@ -103,13 +112,46 @@ class Line:
         self.top = max(span.y1 for span in spans)
         self.bottom = min(span.y0 for span in spans)
 
+    @classmethod
+    def of_rect(cls, page: int, text: str, x0: float, y0: float, x1: float, y1: float,
+                size: float, bold: bool, unmeasured: int = 0) -> Line:
+        """The line of one rectangle (the arguments of its ``Span``), without the span."""
+        # Written out, not generated: a page makes one per printed line.
+        line = _new_line(cls)
+        line.page = page
+        line.text = ""
+        line.markers = ()
+        line.size = size
+        line.bold = bold
+        line.top = y1
+        line.bottom = y0
+        line.x0 = x0
+        line.unmeasured = unmeasured
+        line.parts = None
+        line.rect_text = text
+        line.x1 = x1
+        return line
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """Its spans, left to right."""
+        if self.parts is not None:
+            return self.parts
+        return (Span(self.rect_text, self.x0, self.bottom, self.x1, self.top, self.size,
+                     self.bold, self.unmeasured),)
+
     def where(self) -> str:
         """'page 2, box (72,640)-(514,652)' for ``--explain``."""
-        if self.spans[0].unmeasured:
-            return f"page {self.page}, printed line {self.spans[0].unmeasured}"
-        x0 = min(span.x0 for span in self.spans)
-        x1 = max(span.x1 for span in self.spans)
+        if self.unmeasured:
+            return f"page {self.page}, printed line {self.unmeasured}"
+        x0, x1 = self.x0, self.x1
+        if self.parts is not None:
+            x0 = min(span.x0 for span in self.parts)
+            x1 = max(span.x1 for span in self.parts)
         return f"page {self.page}, box ({x0:.0f},{self.bottom:.0f})-({x1:.0f},{self.top:.0f})"
+
+
+_new_line = object.__new__
 
 
 @dataclass
@@ -149,32 +191,45 @@ _Page = tuple[float, float, list[Line]]  # width, height, rows (segments) top to
 
 
 def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
+    page = index + 1
     with pdfium_calls.text_page(document, index) as (textpage, width, height):
-        spans = _spans(textpage, height)
-    if _one_per_row(spans):  # the common page: no row holds two rectangles
-        return width, height, [Line(index + 1, (span,)) for span in spans]
-    if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
-        with pdfium_calls.text_page(document, index) as (textpage, _, height):
-            spans = _spans(textpage, height, every=True)
-    return width, height, _segments(_rows(spans), index + 1, width)
+        lines = _rect_lines(textpage, height, page)
+        spans = _spans(textpage, height) if lines is None else []
+    if lines is not None:
+        if _one_per_row(lines):  # the common page: no row holds two rectangles
+            return width, height, lines
+        spans = [line.spans[0] for line in lines]
+        if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
+            with pdfium_calls.text_page(document, index) as (textpage, _, height):
+                spans = _spans(textpage, height, every=True)
+    return width, height, _segments(_rows(spans), page, width)
 
 
-def _one_per_row(spans: list[Span]) -> bool:
+def _one_per_row(lines: list[Line]) -> bool:
     """Whether each rectangle lies below the one before it, overlapping it (ascenders on
     descenders) by less than ``_rows`` asks of a row: each is a row of its own, already in
     reading order, and the grouping would change nothing."""
-    before: Span | None = None
-    for after in spans:
+    before: Line | None = None
+    for after in lines:
         if after.unmeasured:
             continue
         if before is not None:
             # 0.5 * min(...) of both heights, as _rows has it
-            height, other = after.y1 - after.y0, before.y1 - before.y0
-            if not (after.y1 - before.y0 < 0.5 * (other if other < height else height)
-                    and after.y1 < before.y1):
+            height, other = after.top - after.bottom, before.top - before.bottom
+            if not (after.top - before.bottom < 0.5 * (other if other < height else height)
+                    and after.top < before.top):
                 return False
         before = after
     return True
+
+
+def _rect_lines(textpage: object, height: float, page: int) -> list[Line] | None:
+    """The page's printed lines when each is one rectangle (``_one_rect_per_line``), as
+    lines of page number ``page``; None for a page with lines of several rectangles."""
+    printed = _printed_lines(pdfium_calls.page_text(textpage))  # one pass over the page
+    if pdfium_c.FPDFText_CountRects(textpage, 0, -1) != len(printed):
+        return None
+    return _one_rect_per_line(textpage, printed, height, partial(Line.of_rect, page))
 
 
 def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span]:
@@ -182,15 +237,16 @@ def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span
 
     PDFium's page text has one line per printed line, except where it joined a line ending
     in a hyphen to the next (see ``_printed_lines``). On most pages each printed line is
-    one rectangle, whose text is the line's and whose style is its first character's. Only
-    on a page with lines of several rectangles (a column gap, a marker, a change of type)
-    is each rectangle's text asked for, which costs a pass over the page each time.
+    one rectangle, whose text is the line's and whose style is its first character's (read
+    by ``_rect_lines``). Only on a page with lines of several rectangles (a column gap, a
+    marker, a change of type) is each rectangle's text asked for, which costs a pass over
+    the page each time.
     """
     raw = textpage
     text = pdfium_calls.page_text(textpage)  # one pass over the page
     printed = _printed_lines(text)
     if pdfium_c.FPDFText_CountRects(raw, 0, -1) == len(printed):
-        return _one_rect_per_line(raw, printed, height, every=every)
+        return _one_rect_per_line(raw, printed, height, Span, every=every)
     spans: list[Span] = []
     style = (0.0, False)
     position = 0
@@ -203,7 +259,7 @@ def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span
         count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
         if count == 1:  # this line is one rectangle: the fast way, as above
             printed = [(start + piece.index(stripped[0]), stripped)]
-            line = _one_rect_per_line(raw, printed, height, every=True, buffers=buffers)
+            line = _one_rect_per_line(raw, printed, height, Span, every=True, buffers=buffers)
             spans.extend(line)
             style = (line[0].size, line[0].bold) if line else style
             continue
@@ -246,11 +302,12 @@ def _printed_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
-                       *, every: bool = False, buffers: Buffers | None = None) -> list[Span]:
+                       make: Callable[[str, float, float, float, float, float, bool, int], _T],
+                       *, every: bool = False, buffers: Buffers | None = None) -> list[_T]:
     """The page (or one line) whose rectangles are as many as its printed ``lines`` (the
     index of the first character, the text; see ``_printed_lines``), one each, in order,
     after the last ``FPDFText_CountRects``: each line's text is its rectangle's, its style
-    its first character's.
+    its first character's. Each is made by ``make`` from a ``Span``'s fields.
 
     Asking PDFium for a line's box and style costs three calls, so it is done where the
     answer decides something (all lines with ``every``): in the lower part of the page,
@@ -266,13 +323,13 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
         pdfium_calls.get_loose_char_box
     count = len(lines)
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
-    spans: list[Span] = []
+    spans: list[_T] = []
     plain: float | None = None  # the type size of the first line measured
     nan = math.nan
     for rect, (first, stripped) in enumerate(lines, start=1):
         upper = plain is not None and rect <= tail and not every
         if upper and len(stripped) > HEADING_CHARS:
-            spans.append(Span(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
+            spans.append(make(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
         get_rect(raw, rect - 1, left_arg, top_arg, right_arg, bottom_arg)
         if upper:  # higher up only boldness decides (a heading): the size is the page's
@@ -283,7 +340,8 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
             size, bold = plain or 0.0, False
         if plain is None:
             plain = size
-        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, size, bold))
+        spans.append(make(stripped, left.value, bottom.value, right.value, top.value, size, bold,
+                          0))
     return spans
 
 
@@ -383,7 +441,10 @@ def _body_size(pages: list[_Page]) -> float:
     exact: Counter[float] = Counter()  # rounded once per size, not once per rectangle
     for _, _, lines in pages:
         for line in lines:
-            for span in line.spans:
+            if line.parts is None:  # one rectangle, no Span made
+                exact[line.size] += len(line.rect_text)
+                continue
+            for span in line.parts:
                 exact[span.size] += len(span.text)
     weights: Counter[float] = Counter()
     for size, chars in exact.items():  # in the order first met
@@ -393,9 +454,9 @@ def _body_size(pages: list[_Page]) -> float:
 
 def _region(line: Line, width: float, height: float) -> str:
     """'colofon', 'running' (page numbers) or 'body'."""
-    spans = line.spans
-    x0 = spans[0].x0
-    text = spans[0].text.strip() if len(spans) == 1 else "".join(
+    spans = line.parts
+    x0 = line.x0
+    text = line.rect_text.strip() if spans is None or len(spans) == 1 else "".join(
         span.text for span in spans).strip()
     if is_page_footer(text):
         return "running"
@@ -447,8 +508,8 @@ def _notes(foot: list[Line], dropped: list[Line]) -> list[Note]:
 
 def _write(line: Line, numbers: set[str]) -> None:
     """Fill ``line.text``, leaving out footnote markers of ``numbers`` (kept in ``markers``)."""
-    if len(line.spans) == 1:
-        line.text = line.spans[0].text.strip()
+    if line.parts is None or len(line.parts) == 1:
+        line.text = line.rect_text.strip()
         return
     size = line.size
     kept: list[Span] = []
