@@ -181,7 +181,8 @@ def read_layout(body: bytes) -> Layout:
     except pdfium.PdfiumError as exc:
         raise Unprocessable("malformed-pdf", f"the PDF cannot be opened: {exc}") from exc
     try:
-        pages = [_page_rows(document, index) for index in range(len(document))]
+        buffers = Buffers()  # PDFium's out-parameters, made once for the document
+        pages = [_page_rows(document, index, buffers) for index in range(len(document))]
     finally:
         document.close()
     return _sort(pages)
@@ -190,18 +191,18 @@ def read_layout(body: bytes) -> Layout:
 _Page = tuple[float, float, list[Line]]  # width, height, rows (segments) top to bottom
 
 
-def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
+def _page_rows(document: pdfium.PdfDocument, index: int, buffers: Buffers) -> _Page:
     page = index + 1
     with pdfium_calls.text_page(document, index) as (textpage, width, height):
-        lines = _rect_lines(textpage, height, page)
-        spans = _spans(textpage, height) if lines is None else []
+        lines = _rect_lines(textpage, height, page, buffers)
+        spans = _spans(textpage, height, buffers) if lines is None else []
     if lines is not None:
         if _one_per_row(lines):  # the common page: no row holds two rectangles
             return width, height, lines
         spans = [line.spans[0] for line in lines]
         if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
             with pdfium_calls.text_page(document, index) as (textpage, _, height):
-                spans = _spans(textpage, height, every=True)
+                spans = _spans(textpage, height, buffers, every=True)
     return width, height, _segments(_rows(spans), page, width)
 
 
@@ -223,16 +224,18 @@ def _one_per_row(lines: list[Line]) -> bool:
     return True
 
 
-def _rect_lines(textpage: object, height: float, page: int) -> list[Line] | None:
+def _rect_lines(textpage: object, height: float, page: int, buffers: Buffers
+                ) -> list[Line] | None:
     """The page's printed lines when each is one rectangle (``_one_rect_per_line``), as
     lines of page number ``page``; None for a page with lines of several rectangles."""
     printed = _printed_lines(pdfium_calls.page_text(textpage))  # one pass over the page
     if pdfium_c.FPDFText_CountRects(textpage, 0, -1) != len(printed):
         return None
-    return _one_rect_per_line(textpage, printed, height, partial(Line.of_rect, page))
+    return _one_rect_per_line(textpage, printed, height, partial(Line.of_rect, page), buffers)
 
 
-def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span]:
+def _spans(textpage: object, height: float, buffers: Buffers, *, every: bool = False
+           ) -> list[Span]:
     """The page's text rectangles with the type size and weight of their characters.
 
     PDFium's page text has one line per printed line, except where it joined a line ending
@@ -246,11 +249,10 @@ def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span
     text = pdfium_calls.page_text(textpage)  # one pass over the page
     printed = _printed_lines(text)
     if pdfium_c.FPDFText_CountRects(raw, 0, -1) == len(printed):
-        return _one_rect_per_line(raw, printed, height, Span, every=every)
+        return _one_rect_per_line(raw, printed, height, Span, buffers, every=every)
     spans: list[Span] = []
     style = (0.0, False)
     position = 0
-    buffers = Buffers()
     for piece in _marked_as_hyphens(text).split("\r\n"):
         start, position = position, position + len(piece) + 2
         stripped = piece.strip()
@@ -259,7 +261,7 @@ def _spans(textpage: object, height: float, *, every: bool = False) -> list[Span
         count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
         if count == 1:  # this line is one rectangle: the fast way, as above
             printed = [(start + piece.index(stripped[0]), stripped)]
-            line = _one_rect_per_line(raw, printed, height, Span, every=True, buffers=buffers)
+            line = _one_rect_per_line(raw, printed, height, Span, buffers, every=True)
             spans.extend(line)
             style = (line[0].size, line[0].bold) if line else style
             continue
@@ -287,15 +289,19 @@ def _printed_lines(text: str) -> list[tuple[int, str]]:
     """
     printed: list[tuple[int, str]] = []
     position = 0
-    marked = "\x02" in text or "\ufffe" in text
+    if "\x02" not in text and "\ufffe" not in text:  # the common page: no hyphen marks
+        for piece in text.split("\r\n"):
+            stripped = piece.strip()
+            if stripped:
+                printed.append((position + piece.index(stripped[0]), stripped))
+            position += len(piece) + 2  # and the line break
+        return printed
     for piece in text.split("\r\n"):
-        parts = _AFTER_MARK.split(piece) if marked and ("\x02" in piece or "\ufffe" in piece) \
-            else (piece,)  # the common line
+        parts = _AFTER_MARK.split(piece) if "\x02" in piece or "\ufffe" in piece else (piece,)
         for part in parts:
             stripped = part.strip()
             if stripped:
-                line_text = _marked_as_hyphens(stripped) if marked else stripped
-                printed.append((position + part.index(stripped[0]), line_text))
+                printed.append((position + part.index(stripped[0]), _marked_as_hyphens(stripped)))
             position += len(part)
         position += 2  # the line break
     return printed
@@ -303,7 +309,7 @@ def _printed_lines(text: str) -> list[tuple[int, str]]:
 
 def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
                        make: Callable[[str, float, float, float, float, float, bool, int], _T],
-                       *, every: bool = False, buffers: Buffers | None = None) -> list[_T]:
+                       buffers: Buffers, *, every: bool = False) -> list[_T]:
     """The page (or one line) whose rectangles are as many as its printed ``lines`` (the
     index of the first character, the text; see ``_printed_lines``), one each, in order,
     after the last ``FPDFText_CountRects``: each line's text is its rectangle's, its style
@@ -315,7 +321,6 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
     and boldness of lines short enough to be a colofon line or a heading. A longer line
     higher up is running text in the type of the first line measured.
     """
-    buffers = buffers or Buffers()
     box, box_arg, left, top, right, bottom = (buffers.box, buffers.box_arg, buffers.left,
                                               buffers.top, buffers.right, buffers.bottom)
     left_arg, top_arg, right_arg, bottom_arg = buffers.rect_args
