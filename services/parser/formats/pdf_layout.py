@@ -77,8 +77,8 @@ class Line:
     Most lines are one rectangle. Such a line (``Line.of_rect``) holds that rectangle's
     box, text and style itself and makes its one ``Span`` only when asked for ``spans``
     (a footnote's text, a page whose rows are grouped by their boxes): a page's lines are
-    then one object each to the garbage collector, which a long letter otherwise keeps
-    scanning (three objects a line cost 5 % of the parse in collections).
+    then one object each to the garbage collector (four a line, as they were, cost 5–8 %
+    of a long run's parse in collections: a letter's lines live until it is sorted).
     """
 
     page: int
@@ -96,13 +96,13 @@ class Line:
     x1: float  # where that rectangle ends
 
     def __init__(self, page: int, spans: tuple[Span, ...]) -> None:
-        self.page, self.text, self.markers, self.parts = page, "", (), spans
         first = spans[0]
-        self.x0, self.x1, self.unmeasured, self.rect_text = first.x0, first.x1, \
-            first.unmeasured, first.text
+        self.page, self.text, self.markers, self.parts = page, "", (), spans
+        self.x0, self.x1, self.unmeasured, self.rect_text = (first.x0, first.x1,
+                                                             first.unmeasured, first.text)
         if len(spans) == 1:
-            self.size, self.bold, self.top, self.bottom = first.size, first.bold, first.y1, \
-                first.y0
+            self.size, self.bold, self.top, self.bottom = (first.size, first.bold, first.y1,
+                                                           first.y0)
             return
         weights: Counter[float] = Counter()
         for span in spans:
@@ -151,7 +151,7 @@ class Line:
         return f"page {self.page}, box ({x0:.0f},{self.bottom:.0f})-({x1:.0f},{self.top:.0f})"
 
 
-_new_line = object.__new__
+_new_line = object.__new__  # a Line without running __init__ (see Line.of_rect)
 
 
 @dataclass
@@ -193,9 +193,16 @@ _Page = tuple[float, float, list[Line]]  # width, height, rows (segments) top to
 
 def _page_rows(document: pdfium.PdfDocument, index: int, buffers: Buffers) -> _Page:
     page = index + 1
+    lines: list[Line] | None = None
     with pdfium_calls.text_page(document, index) as (textpage, width, height):
-        lines = _rect_lines(textpage, height, page, buffers)
-        spans = _spans(textpage, height, buffers) if lines is None else []
+        text = pdfium_calls.page_text(textpage)  # one pass over the page
+        printed = _printed_lines(text)
+        if pdfium_c.FPDFText_CountRects(textpage, 0, -1) == len(printed):
+            # one rectangle per printed line: lines without spans (``Line.of_rect``)
+            lines = _one_rect_per_line(textpage, printed, height, partial(Line.of_rect, page),
+                                       buffers)
+        else:
+            spans = _line_spans(textpage, text, height, buffers)
     if lines is not None:
         if _one_per_row(lines):  # the common page: no row holds two rectangles
             return width, height, lines
@@ -224,32 +231,28 @@ def _one_per_row(lines: list[Line]) -> bool:
     return True
 
 
-def _rect_lines(textpage: object, height: float, page: int, buffers: Buffers
-                ) -> list[Line] | None:
-    """The page's printed lines when each is one rectangle (``_one_rect_per_line``), as
-    lines of page number ``page``; None for a page with lines of several rectangles."""
-    printed = _printed_lines(pdfium_calls.page_text(textpage))  # one pass over the page
-    if pdfium_c.FPDFText_CountRects(textpage, 0, -1) != len(printed):
-        return None
-    return _one_rect_per_line(textpage, printed, height, partial(Line.of_rect, page), buffers)
-
-
 def _spans(textpage: object, height: float, buffers: Buffers, *, every: bool = False
            ) -> list[Span]:
     """The page's text rectangles with the type size and weight of their characters.
 
     PDFium's page text has one line per printed line, except where it joined a line ending
     in a hyphen to the next (see ``_printed_lines``). On most pages each printed line is
-    one rectangle, whose text is the line's and whose style is its first character's (read
-    by ``_rect_lines``). Only on a page with lines of several rectangles (a column gap, a
-    marker, a change of type) is each rectangle's text asked for, which costs a pass over
-    the page each time.
+    one rectangle, whose text is the line's and whose style is its first character's. Only
+    on a page with lines of several rectangles (a column gap, a marker, a change of type)
+    is each rectangle's text asked for (``_line_spans``), which costs a pass over the page
+    each time.
     """
-    raw = textpage
     text = pdfium_calls.page_text(textpage)  # one pass over the page
     printed = _printed_lines(text)
-    if pdfium_c.FPDFText_CountRects(raw, 0, -1) == len(printed):
-        return _one_rect_per_line(raw, printed, height, Span, buffers, every=every)
+    if pdfium_c.FPDFText_CountRects(textpage, 0, -1) == len(printed):
+        return _one_rect_per_line(textpage, printed, height, Span, buffers, every=every)
+    return _line_spans(textpage, text, height, buffers)
+
+
+def _line_spans(textpage: object, text: str, height: float, buffers: Buffers) -> list[Span]:
+    """The spans of a page (of ``text``) whose lines are not all one rectangle: line by
+    line, the rectangles of a line of several each with its own text, all measured."""
+    raw = textpage
     spans: list[Span] = []
     style = (0.0, False)
     position = 0
@@ -328,13 +331,13 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
         pdfium_calls.get_loose_char_box
     count = len(lines)
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
-    spans: list[_T] = []
+    made: list[_T] = []
     plain: float | None = None  # the type size of the first line measured
     nan = math.nan
     for rect, (first, stripped) in enumerate(lines, start=1):
         upper = plain is not None and rect <= tail and not every
         if upper and len(stripped) > HEADING_CHARS:
-            spans.append(make(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
+            made.append(make(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
         get_rect(raw, rect - 1, left_arg, top_arg, right_arg, bottom_arg)
         if upper:  # higher up only boldness decides (a heading): the size is the page's
@@ -345,9 +348,9 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
             size, bold = plain or 0.0, False
         if plain is None:
             plain = size
-        spans.append(make(stripped, left.value, bottom.value, right.value, top.value, size, bold,
-                          0))
-    return spans
+        made.append(make(stripped, left.value, bottom.value, right.value, top.value, size, bold,
+                         0))
+    return made
 
 
 def _bounded_span(textpage: object, index: int,
