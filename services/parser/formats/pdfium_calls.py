@@ -10,11 +10,11 @@ every argument on every call: of a rectangle lookup's 0.9 µs, 0.6 go to that. T
 asks two or three such questions per printed line, so here the same C functions are
 declared without argument types, which ctypes then passes as they come. That is only right
 for what ctypes passes unconverted as the C type the function takes, so callers pass
-exactly: a text page handle as pypdfium2 returns it (``PdfTextPage.raw``, a ctypes
-pointer), an index as a Python ``int`` (a C ``int``), and each out-parameter as
-``ctypes.byref`` of a ``c_double`` or an ``FS_RECTF`` (see ``Buffers``). A float or a bare
-``c_double`` would be passed wrongly: only these signatures are declared here, and only
-``pdf_layout`` calls them.
+exactly: a text page handle as ``text_page`` yields it (a ctypes pointer), an index as a
+Python ``int`` (a C ``int``), and each out-parameter as ``ctypes.byref`` of a
+``c_double`` or an ``FS_RECTF`` (see ``Buffers``). A float or a bare ``c_double`` would
+be passed wrongly: only these signatures are declared here, and only ``pdf_layout``
+calls them.
 """
 
 from __future__ import annotations
