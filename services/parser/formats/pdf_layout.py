@@ -23,14 +23,18 @@ import ctypes
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import partial
+from typing import TypeVar
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
 
 from services.parser.fields.body import is_page_footer
 from services.parser.fields.footnotes import join_note_lines
+from services.parser.formats import pdfium_calls
+from services.parser.formats.pdfium_calls import Buffers
 from shared.errors import Unprocessable
 
 _COLOFON_X = 0.68  # the colofon column starts right of this fraction of the page width
@@ -47,6 +51,7 @@ _STYLED_BELOW = 0.4  # every line in this lower part of a page has its style loo
 _WORD_GAP = 0.22  # em: wider gaps between two spans are a word space
 _DIGITS = re.compile(r"^\d{1,3}$")
 _AFTER_MARK = re.compile("(?<=[\x02\ufffe])")  # just after PDFium's line-end hyphen mark
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -67,24 +72,37 @@ class Span:
 
 @dataclass(slots=True, init=False)
 class Line:
-    """One printed line of one region of a page; its measures are taken once, on creation."""
+    """One printed line of one region of a page; its measures are taken once, on creation.
+
+    Most lines are one rectangle. Such a line (``Line.of_rect``) holds that rectangle's
+    box, text and style itself and makes its one ``Span`` only when asked for ``spans``
+    (a footnote's text, a page whose rows are grouped by their boxes): a page's lines are
+    then one object each to the garbage collector (four a line, as they were, cost 5–8 %
+    of a long run's parse in collections: a letter's lines live until it is sorted).
+    """
 
     page: int
-    spans: list[Span]
     text: str
-    markers: list[str]
+    markers: tuple[str, ...]  # the footnote markers taken out of ``text`` (``_write``)
     size: float  # the type size most of its characters are set in
     bold: bool  # whether every character is bold
     top: float
     bottom: float
+    x0: float  # where its first span starts
+    # 0 for a measured line; else its number on its page (see ``Span.unmeasured``).
+    unmeasured: int
+    parts: tuple[Span, ...] | None  # its spans; None: the one rectangle held below
+    rect_text: str  # the text of that one rectangle
+    x1: float  # where that rectangle ends
 
-    def __init__(self, page: int, spans: list[Span]) -> None:
-        # Written out, not generated: a page makes one per printed line, and most lines
-        # are one rectangle, whose measures are the line's.
-        self.page, self.spans, self.text, self.markers = page, spans, "", []
+    def __init__(self, page: int, spans: tuple[Span, ...]) -> None:
+        first = spans[0]
+        self.page, self.text, self.markers, self.parts = page, "", (), spans
+        self.x0, self.x1, self.unmeasured, self.rect_text = (first.x0, first.x1,
+                                                             first.unmeasured, first.text)
         if len(spans) == 1:
-            span = spans[0]
-            self.size, self.bold, self.top, self.bottom = span.size, span.bold, span.y1, span.y0
+            self.size, self.bold, self.top, self.bottom = (first.size, first.bold, first.y1,
+                                                           first.y0)
             return
         weights: Counter[float] = Counter()
         for span in spans:
@@ -94,13 +112,46 @@ class Line:
         self.top = max(span.y1 for span in spans)
         self.bottom = min(span.y0 for span in spans)
 
+    @classmethod
+    def of_rect(cls, page: int, text: str, x0: float, y0: float, x1: float, y1: float,
+                size: float, bold: bool, unmeasured: int = 0) -> Line:
+        """The line of one rectangle (the arguments of its ``Span``), without the span."""
+        # Written out, not generated: a page makes one per printed line.
+        line = _new_line(cls)
+        line.page = page
+        line.text = ""
+        line.markers = ()
+        line.size = size
+        line.bold = bold
+        line.top = y1
+        line.bottom = y0
+        line.x0 = x0
+        line.unmeasured = unmeasured
+        line.parts = None
+        line.rect_text = text
+        line.x1 = x1
+        return line
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """Its spans, left to right."""
+        if self.parts is not None:
+            return self.parts
+        return (Span(self.rect_text, self.x0, self.bottom, self.x1, self.top, self.size,
+                     self.bold, self.unmeasured),)
+
     def where(self) -> str:
         """'page 2, box (72,640)-(514,652)' for ``--explain``."""
-        if self.spans[0].unmeasured:
-            return f"page {self.page}, printed line {self.spans[0].unmeasured}"
-        x0 = min(span.x0 for span in self.spans)
-        x1 = max(span.x1 for span in self.spans)
+        if self.unmeasured:
+            return f"page {self.page}, printed line {self.unmeasured}"
+        x0, x1 = self.x0, self.x1
+        if self.parts is not None:
+            x0 = min(span.x0 for span in self.parts)
+            x1 = max(span.x1 for span in self.parts)
         return f"page {self.page}, box ({x0:.0f},{self.bottom:.0f})-({x1:.0f},{self.top:.0f})"
+
+
+_new_line = object.__new__  # a Line without running __init__ (see Line.of_rect)
 
 
 @dataclass
@@ -130,7 +181,8 @@ def read_layout(body: bytes) -> Layout:
     except pdfium.PdfiumError as exc:
         raise Unprocessable("malformed-pdf", f"the PDF cannot be opened: {exc}") from exc
     try:
-        pages = [_page_rows(document, index) for index in range(len(document))]
+        buffers = Buffers()  # PDFium's out-parameters, made once for the document
+        pages = [_page_rows(document, index, buffers) for index in range(len(document))]
     finally:
         document.close()
     return _sort(pages)
@@ -139,80 +191,80 @@ def read_layout(body: bytes) -> Layout:
 _Page = tuple[float, float, list[Line]]  # width, height, rows (segments) top to bottom
 
 
-def _page_rows(document: pdfium.PdfDocument, index: int) -> _Page:
-    page = document[index]
-    try:
-        width, height = page.get_size()
-        textpage = page.get_textpage()
-        try:
-            spans = _spans(textpage, height)
-        finally:
-            textpage.close()
-    finally:
-        page.close()
-    if _one_per_row(spans):  # the common page: no row holds two rectangles
-        return width, height, [Line(index + 1, [span]) for span in spans]
-    if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
-        spans = _remeasured(document, index, height)
-    return width, height, _segments(_rows(spans), index + 1, width)
+def _page_rows(document: pdfium.PdfDocument, index: int, buffers: Buffers) -> _Page:
+    page = index + 1
+    lines: list[Line] | None = None
+    with pdfium_calls.text_page(document, index) as (textpage, width, height):
+        text = pdfium_calls.page_text(textpage)  # one pass over the page
+        printed = _printed_lines(text)
+        if pdfium_c.FPDFText_CountRects(textpage, 0, -1) == len(printed):
+            # one rectangle per printed line: lines without spans (``Line.of_rect``)
+            lines = _one_rect_per_line(textpage, printed, height, partial(Line.of_rect, page),
+                                       buffers)
+        else:
+            spans = _line_spans(textpage, text, height, buffers)
+    if lines is not None:
+        if _one_per_row(lines):  # the common page: no row holds two rectangles
+            return width, height, lines
+        spans = [line.spans[0] for line in lines]
+        if any(span.unmeasured for span in spans):  # rows are grouped by boxes: measure all
+            with pdfium_calls.text_page(document, index) as (textpage, _, height):
+                spans = _spans(textpage, height, buffers, every=True)
+    return width, height, _segments(_rows(spans), page, width)
 
 
-def _remeasured(document: pdfium.PdfDocument, index: int, height: float) -> list[Span]:
-    page = document[index]
-    try:
-        textpage = page.get_textpage()
-        try:
-            return _spans(textpage, height, every=True)
-        finally:
-            textpage.close()
-    finally:
-        page.close()
-
-
-def _one_per_row(spans: list[Span]) -> bool:
+def _one_per_row(lines: list[Line]) -> bool:
     """Whether each rectangle lies below the one before it, overlapping it (ascenders on
     descenders) by less than ``_rows`` asks of a row: each is a row of its own, already in
     reading order, and the grouping would change nothing."""
-    before: Span | None = None
-    for after in spans:
+    before: Line | None = None
+    for after in lines:
         if after.unmeasured:
             continue
         if before is not None:
             # 0.5 * min(...) of both heights, as _rows has it
-            height, other = after.y1 - after.y0, before.y1 - before.y0
-            if not (after.y1 - before.y0 < 0.5 * (other if other < height else height)
-                    and after.y1 < before.y1):
+            height, other = after.top - after.bottom, before.top - before.bottom
+            if not (after.top - before.bottom < 0.5 * (other if other < height else height)
+                    and after.top < before.top):
                 return False
         before = after
     return True
 
 
-def _spans(textpage: pdfium.PdfTextPage, height: float, *, every: bool = False) -> list[Span]:
+def _spans(textpage: object, height: float, buffers: Buffers, *, every: bool = False
+           ) -> list[Span]:
     """The page's text rectangles with the type size and weight of their characters.
 
     PDFium's page text has one line per printed line, except where it joined a line ending
     in a hyphen to the next (see ``_printed_lines``). On most pages each printed line is
     one rectangle, whose text is the line's and whose style is its first character's. Only
     on a page with lines of several rectangles (a column gap, a marker, a change of type)
-    is each rectangle's text asked for, which costs a pass over the page each time.
+    is each rectangle's text asked for (``_line_spans``), which costs a pass over the page
+    each time.
     """
-    raw = textpage.raw
-    text = textpage.get_text_range()  # one pass over the page
+    text = pdfium_calls.page_text(textpage)  # one pass over the page
     printed = _printed_lines(text)
-    lines = sum(1 for _, line in printed if line.strip())
-    if pdfium_c.FPDFText_CountRects(raw, 0, -1) == lines:
-        return _one_rect_per_line(raw, printed, height, every=every)
+    if pdfium_c.FPDFText_CountRects(textpage, 0, -1) == len(printed):
+        return _one_rect_per_line(textpage, printed, height, Span, buffers, every=every)
+    return _line_spans(textpage, text, height, buffers)
+
+
+def _line_spans(textpage: object, text: str, height: float, buffers: Buffers) -> list[Span]:
+    """The spans of a page (of ``text``) whose lines are not all one rectangle: line by
+    line, the rectangles of a line of several each with its own text, all measured."""
+    raw = textpage
     spans: list[Span] = []
     style = (0.0, False)
     position = 0
-    buffers = _buffers()
     for piece in _marked_as_hyphens(text).split("\r\n"):
         start, position = position, position + len(piece) + 2
-        if not piece.strip():
+        stripped = piece.strip()
+        if not stripped:
             continue
         count = pdfium_c.FPDFText_CountRects(raw, start, len(piece))
         if count == 1:  # this line is one rectangle: the fast way, as above
-            line = _one_rect_per_line(raw, [(start, piece)], height, every=True, buffers=buffers)
+            printed = [(start + piece.index(stripped[0]), stripped)]
+            line = _one_rect_per_line(raw, printed, height, Span, buffers, every=True)
             spans.extend(line)
             style = (line[0].size, line[0].bold) if line else style
             continue
@@ -231,7 +283,8 @@ def _marked_as_hyphens(text: str) -> str:
 
 
 def _printed_lines(text: str) -> list[tuple[int, str]]:
-    """The page text's printed lines, each with the index of its first character.
+    """The page text's printed lines that hold any text: the index of each one's first
+    character that is not a space, and its text without the spaces around it.
 
     Where a printed line ends in a hyphen and the word goes on in the next, PDFium writes
     no line break but a mark in the hyphen's place and goes on with the next line: the
@@ -239,32 +292,31 @@ def _printed_lines(text: str) -> list[tuple[int, str]]:
     """
     printed: list[tuple[int, str]] = []
     position = 0
+    if "\x02" not in text and "\ufffe" not in text:  # the common page: no hyphen marks
+        for piece in text.split("\r\n"):
+            stripped = piece.strip()
+            if stripped:
+                printed.append((position + piece.index(stripped[0]), stripped))
+            position += len(piece) + 2  # and the line break
+        return printed
     for piece in text.split("\r\n"):
-        if "\x02" in piece or "\ufffe" in piece:
-            for part in _AFTER_MARK.split(piece):
-                printed.append((position, _marked_as_hyphens(part)))
-                position += len(part)
-        else:  # the common line
-            printed.append((position, piece))
-            position += len(piece)
+        parts = _AFTER_MARK.split(piece) if "\x02" in piece or "\ufffe" in piece else (piece,)
+        for part in parts:
+            stripped = part.strip()
+            if stripped:
+                printed.append((position + part.index(stripped[0]), _marked_as_hyphens(stripped)))
+            position += len(part)
         position += 2  # the line break
     return printed
 
 
-_Buffers = tuple[Any, Any, Any, Any, Any]
-
-
-def _buffers() -> _Buffers:
-    """A character box and four coordinates for PDFium to fill."""
-    return (pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double(),
-            ctypes.c_double())
-
-
 def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
-                       *, every: bool = False, buffers: _Buffers | None = None) -> list[Span]:
-    """The page (or one line) whose rectangles are as many as its printed ``lines`` (first
-    character's index, text), one each, in order, after the last ``FPDFText_CountRects``:
-    each line's text is its rectangle's, its style its first character's.
+                       make: Callable[[str, float, float, float, float, float, bool, int], _T],
+                       buffers: Buffers, *, every: bool = False) -> list[_T]:
+    """The page (or one line) whose rectangles are as many as its printed ``lines`` (the
+    index of the first character, the text; see ``_printed_lines``), one each, in order,
+    after the last ``FPDFText_CountRects``: each line's text is its rectangle's, its style
+    its first character's. Each is made by ``make`` from a ``Span``'s fields.
 
     Asking PDFium for a line's box and style costs three calls, so it is done where the
     answer decides something (all lines with ``every``): in the lower part of the page,
@@ -272,47 +324,45 @@ def _one_rect_per_line(raw: object, lines: list[tuple[int, str]], height: float,
     and boldness of lines short enough to be a colofon line or a heading. A longer line
     higher up is running text in the type of the first line measured.
     """
-    box, left, top, right, bottom = buffers or _buffers()
-    get_rect, weight = pdfium_c.FPDFText_GetRect, pdfium_c.FPDFText_GetFontWeight
-    count = sum(1 for _, piece in lines if piece.strip())
+    box, box_arg, left, top, right, bottom = (buffers.box, buffers.box_arg, buffers.left,
+                                              buffers.top, buffers.right, buffers.bottom)
+    left_arg, top_arg, right_arg, bottom_arg = buffers.rect_args
+    get_rect, weight, loose_box = pdfium_calls.get_rect, pdfium_calls.get_font_weight, \
+        pdfium_calls.get_loose_char_box
+    count = len(lines)
     tail = count - max(3, int(count * _STYLED_BELOW))  # lines from here on are measured
-    spans: list[Span] = []
+    made: list[_T] = []
     plain: float | None = None  # the type size of the first line measured
     nan = math.nan
-    rect = 0
-    for start, piece in lines:
-        stripped = piece.strip()
-        if not stripped:
-            continue
-        rect += 1
+    for rect, (first, stripped) in enumerate(lines, start=1):
         upper = plain is not None and rect <= tail and not every
         if upper and len(stripped) > HEADING_CHARS:
-            spans.append(Span(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
+            made.append(make(stripped, nan, nan, nan, nan, plain or 0.0, False, rect))
             continue
-        get_rect(raw, rect - 1, left, top, right, bottom)
-        first = start + piece.index(stripped[0])
+        get_rect(raw, rect - 1, left_arg, top_arg, right_arg, bottom_arg)
         if upper:  # higher up only boldness decides (a heading): the size is the page's
             size, bold = plain or 0.0, weight(raw, first) >= 600
-        elif pdfium_c.FPDFText_GetLooseCharBox(raw, first, box):
+        elif loose_box(raw, first, box_arg):
             size, bold = box.top - box.bottom, weight(raw, first) >= 600
         else:  # a character PDFium cannot place: the page's type, or none
             size, bold = plain or 0.0, False
         if plain is None:
             plain = size
-        spans.append(Span(stripped, left.value, bottom.value, right.value, top.value, size, bold))
-    return spans
+        made.append(make(stripped, left.value, bottom.value, right.value, top.value, size, bold,
+                         0))
+    return made
 
 
-def _bounded_span(textpage: pdfium.PdfTextPage, index: int,
+def _bounded_span(textpage: object, index: int,
                   style: tuple[float, bool]) -> tuple[Span | None, tuple[float, bool]]:
     """Rectangle ``index`` of the last ``FPDFText_CountRects`` call, with its own text."""
-    x0, y0, x1, y1 = textpage.get_rect(index)
-    text = textpage.get_text_bounded(x0, y0, x1, y1)
+    x0, y0, x1, y1 = pdfium_calls.rect(textpage, index)
+    text = pdfium_calls.bounded_text(textpage, x0, y0, x1, y1)
     if not text.strip():
         return None, style
-    char = _char_at(textpage.raw, x0, y0, x1, y1)
+    char = _char_at(textpage, x0, y0, x1, y1)
     # A character PDFium cannot place keeps the style of the one before it.
-    style = (_style(textpage.raw, char) if char >= 0 else None) or style
+    style = (_style(textpage, char) if char >= 0 else None) or style
     return Span(text.translate(_PDFIUM_CHARS), x0, y0, x1, y1, *style), style
 
 
@@ -361,10 +411,10 @@ def _segments(rows: list[list[Span]], page: int, width: float) -> list[Line]:
         current = [row[0]]
         for span in row[1:]:
             if span.x0 - current[-1].x1 > _COLUMN_GAP and span.x0 >= _COLOFON_X * width:
-                lines.append(Line(page, current))
+                lines.append(Line(page, tuple(current)))
                 current = []
             current.append(span)
-        lines.append(Line(page, current))
+        lines.append(Line(page, tuple(current)))
     return lines
 
 
@@ -399,7 +449,10 @@ def _body_size(pages: list[_Page]) -> float:
     exact: Counter[float] = Counter()  # rounded once per size, not once per rectangle
     for _, _, lines in pages:
         for line in lines:
-            for span in line.spans:
+            if line.parts is None:  # one rectangle, no Span made
+                exact[line.size] += len(line.rect_text)
+                continue
+            for span in line.parts:
                 exact[span.size] += len(span.text)
     weights: Counter[float] = Counter()
     for size, chars in exact.items():  # in the order first met
@@ -409,9 +462,9 @@ def _body_size(pages: list[_Page]) -> float:
 
 def _region(line: Line, width: float, height: float) -> str:
     """'colofon', 'running' (page numbers) or 'body'."""
-    spans = line.spans
-    x0 = spans[0].x0
-    text = spans[0].text.strip() if len(spans) == 1 else "".join(
+    spans = line.parts
+    x0 = line.x0
+    text = line.rect_text.strip() if spans is None or len(spans) == 1 else "".join(
         span.text for span in spans).strip()
     if is_page_footer(text):
         return "running"
@@ -463,24 +516,27 @@ def _notes(foot: list[Line], dropped: list[Line]) -> list[Note]:
 
 def _write(line: Line, numbers: set[str]) -> None:
     """Fill ``line.text``, leaving out footnote markers of ``numbers`` (kept in ``markers``)."""
-    if len(line.spans) == 1:
-        line.text = line.spans[0].text.strip()
+    if line.parts is None or len(line.parts) == 1:
+        line.text = line.rect_text.strip()
         return
     size = line.size
     kept: list[Span] = []
+    markers: list[str] = []
     for span in line.spans:
         text = span.text.strip()
         if (kept and text in numbers and span.size < _MARKER * size and _DIGITS.match(text)
                 and span.y0 >= kept[-1].y0 - 0.5):
-            line.markers.append(text)
+            markers.append(text)
             # The text goes on where the marker ends: no word space where it stood.
             kept[-1] = replace(kept[-1], x1=span.x1)
             continue
         kept.append(span)
     line.text = _joined(kept)
+    if markers:
+        line.markers = tuple(markers)
 
 
-def _joined(spans: list[Span]) -> str:
+def _joined(spans: Sequence[Span]) -> str:
     """The spans' texts left to right; a space where the print leaves one between them."""
     parts: list[str] = []
     previous: Span | None = None

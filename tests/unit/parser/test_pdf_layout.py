@@ -3,9 +3,11 @@ spares itself asking PDFium for."""
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import dataclasses
+
 import pytest
 
+from services.parser.formats import pdf_layout, pdfium_calls
 from services.parser.formats.pdf_layout import Line, Span, _body_size, read_layout
 from tests.unit.parser import makers
 
@@ -25,7 +27,7 @@ def test_a_hyphenated_line_end_is_two_printed_lines(monkeypatch: pytest.MonkeyPa
     """PDFium writes a line that ends in a hyphen and its next line as one; they are read as
     the two printed lines, hyphen kept, without a pass over the page per rectangle."""
     body = makers.printed_lines_pdf(HYPHENATED)
-    monkeypatch.setattr(pdfium.PdfTextPage, "get_text_bounded", _no_bounded_text)
+    monkeypatch.setattr(pdfium_calls, "bounded_text", _no_bounded_text)
     layout = read_layout(body)
     assert HYPHENATED.splitlines() == [line.text for line in layout.body]
     tops = [line.top for line in layout.body]
@@ -33,7 +35,7 @@ def test_a_hyphenated_line_end_is_two_printed_lines(monkeypatch: pytest.MonkeyPa
 
 
 def _line(size: float, text: str) -> Line:
-    return Line(1, [Span(text, 0.0, 0.0, 1.0, 1.0, size, False)])
+    return Line(1, (Span(text, 0.0, 0.0, 1.0, 1.0, size, False),))
 
 
 def test_body_size_counts_characters_per_tenth_of_a_point() -> None:
@@ -42,3 +44,25 @@ def test_body_size_counts_characters_per_tenth_of_a_point() -> None:
     page = [_line(10.01, "abc"), _line(12.0, "defgh"), _line(9.99, "ijk")]
     assert 10.0 == _body_size([(595.0, 842.0, page)])
     assert 12.0 == _body_size([(595.0, 842.0, [_line(12.0, "ab"), _line(9.0, "cd")])])
+
+
+
+def test_a_page_of_one_rectangle_per_line_makes_no_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Such a page's lines hold their rectangle themselves (one object a line for the
+    garbage collector); a span is made only when asked for, as for a footnote's text."""
+    body = makers.printed_lines_pdf(HYPHENATED)
+    monkeypatch.setattr(pdf_layout, "Span", _no_span)
+    layout = read_layout(body)
+    assert HYPHENATED.splitlines() == [line.text for line in layout.body]
+    assert all(line.where().startswith("page 1, box (") for line in layout.body)
+
+
+def _no_span(*_: object) -> Span:
+    raise AssertionError("a span was made")
+
+
+def test_a_line_of_one_rectangle_gives_its_span_when_asked() -> None:
+    span = Span("Hoogachtend,", 70.0, 640.0, 130.0, 650.0, 9.0, True)
+    line = Line.of_rect(2, *dataclasses.astuple(span))
+    assert (span,) == line.spans
+    assert Line(2, (span,)).where() == line.where() == "page 2, box (70,640)-(130,650)"
