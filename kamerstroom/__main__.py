@@ -1,5 +1,5 @@
 """``python -m kamerstroom`` is the same as the ``kamerstroom`` command."""
 
-from kamerstroom.cli import main
+from kamerstroom.cli import program
 
-raise SystemExit(main())
+raise SystemExit(program())
