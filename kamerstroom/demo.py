@@ -65,6 +65,8 @@ async def run_demo(base: Settings) -> int:
             "admin_token": secrets.token_urlsafe(24), "request_interval": 0.0, "poll_interval": 3600.0,
             # The replayed records are from 2021-2025: a start date of today would skip them.
             "start_date": feeds.earliest_day(),
+            # What `kamerstroom demo` logs itself; a parser child process logs the same way.
+            "log_format": "console", "log_level": "warning",
         })
         try:
             return await _pipeline(settings, webhook, constructed)

@@ -5,6 +5,9 @@ Shutdown (SIGTERM or SIGINT) goes in this order, bounded by ``KAMERSTROOM_SHUTDO
 handler's work, no webhook attempt: a message handed over now goes back to the broker);
 then the fetcher stops; consumers are cancelled; handlers in flight finish and ack; the
 connection closes; exit status 0.
+With the parser in a child process (``KAMERSTROOM_RUN_PARSER_PROCESS``,
+``kamerstroom.parser_process``) the child gets SIGTERM at that first step and shuts down the
+same way, and the parent waits for it where it would stop its own parser.
 If the timeout passes first, the connection is closed anyway and the broker redelivers the
 unacked messages to the next consumer (consumers are idempotent): nothing is lost.
 """
@@ -23,6 +26,8 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 import services.fetcher
 import services.parser
 import services.publisher
+from kamerstroom import supervised
+from kamerstroom.parser_process import PROCESS, ParserProcess
 from services.parser.service import ParserService
 from services.publisher.service import PublisherService
 from shared import metrics
@@ -47,6 +52,14 @@ START_ORDER = ("publisher", "parser", "fetcher")
 QUEUE_SAMPLE_SECONDS = 15.0
 # After the shutdown timeout, how long closing the connection may still take.
 FORCED_CLOSE_SECONDS = 2.0
+# Exit status of ``serve`` when a service gave up (the parser process kept crashing).
+FAILED = 1
+
+
+def parser_in_child(settings: Settings, names: Sequence[str]) -> bool:
+    """Whether ``names`` in one process run the parser in a child process: the parser beside
+    other services (``kamerstroom run``), and the setting says so."""
+    return "parser" in names and len(names) > 1 and settings.parser_in_child()
 
 
 @dataclass
@@ -59,6 +72,8 @@ class Runtime:
     server: HealthServer
     services: list[Service] = field(default_factory=list)
     queue_depths: dict[str, int] = field(default_factory=dict)
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
+    failure: str | None = None
     _sampler: asyncio.Task[None] | None = None
 
     @classmethod
@@ -70,12 +85,16 @@ class Runtime:
     async def start(self) -> None:
         """Build services and mount their routes, bind HTTP (a busy port fails at once),
         then connect and start services."""
-        built = [BUILDERS[name](self.settings, self.broker) for name in START_ORDER if name in self.names]
+        built = [self._build(name) for name in START_ORDER if name in self.names]
         _join_in_process(built)
         for service in built:
             mount = getattr(service, "mount", None)  # services with HTTP routes of their own
             if mount is not None:
                 mount(self.server.app)
+            if isinstance(service, ParserProcess):  # not ready until its child is
+                self.server.add_exposition(PROCESS, service.exposition)
+                for check_name, check in service.checks().items():
+                    self.server.add_check(check_name, check)
         await self.server.start()
         self.server.add_check("broker", self.broker.health)
         self.server.add_check("queues", lambda: (True, dict(self.queue_depths)))
@@ -86,8 +105,20 @@ class Runtime:
             self.services.append(service)
             for check_name, check in service.checks().items():
                 self.server.add_check(check_name, check)
+            if self.failed.is_set():  # start nothing more: ``serve`` stops what runs
+                return
         log.info("started", services=list(self.names), http_port=self.server.port,
                  namespace=self.settings.namespace)
+
+    def _build(self, name: str) -> Service:
+        if name == "parser" and parser_in_child(self.settings, self.names):
+            return ParserProcess(self.settings, on_give_up=self.fail)
+        return BUILDERS[name](self.settings, self.broker)
+
+    def fail(self, reason: str) -> None:
+        """A service cannot go on: ``serve`` stops everything and exits ``FAILED``."""
+        self.failure = reason
+        self.failed.set()
 
     async def stop(self) -> None:
         """Turn not-ready, stop taking work, finish in flight (bounded), close everything."""
@@ -113,7 +144,6 @@ class Runtime:
         await self.server.stop()
         if self.services:
             log.info("stopped", services=list(self.names))
-
 
     async def _sample_queues(self) -> None:
         """Keep ``queue_depths`` and the queue gauge fresh; an unreachable broker is skipped."""
@@ -172,24 +202,40 @@ async def connect_with_retry(broker: Broker, attempts: int | None = None,
             await broker.connect()
 
 
-async def serve(settings: Settings, names: Sequence[str]) -> int:
-    """Run ``names`` until SIGTERM or SIGINT, then shut down gracefully; exit status 0."""
+async def serve(settings: Settings, names: Sequence[str], *, status_fd: int | None = None) -> int:
+    """Run ``names`` until SIGTERM or SIGINT, then shut down gracefully; exit status 0.
+
+    If a service gives up (``Runtime.fail``), everything is stopped the same way and the
+    status is ``FAILED``. With ``status_fd`` this is a supervised child
+    (``kamerstroom.supervised``): it reports its port there once started, and takes the end
+    of its stdin as SIGTERM.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runtime = Runtime.create(settings, names)
+    watchers: set[asyncio.Task[object]] = {asyncio.create_task(stop.wait()),
+                                           asyncio.create_task(runtime.failed.wait())}
+    if status_fd is not None:
+        watchers.add(asyncio.create_task(supervised.parent_gone()))
     try:
         starting = asyncio.create_task(runtime.start())
-        waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait({starting, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({starting, *watchers}, return_when=asyncio.FIRST_COMPLETED)
         if starting.done():
             starting.result()  # raise start-up errors (a busy port)
-            await waiter
+            if status_fd is not None and not runtime.failed.is_set():
+                supervised.report_started(status_fd, runtime.server.port)
+            await asyncio.wait(watchers, return_when=asyncio.FIRST_COMPLETED)
         else:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await starting
     finally:
+        for watcher in watchers:
+            watcher.cancel()
         await runtime.stop()
+    if runtime.failure is not None:
+        log.error("stopped: a service gave up", reason=runtime.failure)
+        return FAILED
     return 0

@@ -1,10 +1,12 @@
 """Settings, read once from ``KAMERSTROOM_*`` environment variables at the edge and passed in.
 
-No other module reads ``os.environ``. Tests build ``Settings(...)`` directly.
+No other module reads ``os.environ`` (``child_environment`` hands it on to a child process).
+Tests build ``Settings(...)`` directly.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -57,6 +59,10 @@ class Settings(BaseSettings):
         "number and one of Y, M, D, h, m, s)."))
     event_log_max_bytes: int | None = Field(default=None, gt=0, description=(
         "Largest size of the event log in bytes (x-max-length-bytes); unset: no size limit."))
+    run_parser_process: Literal["auto", "on", "off"] = Field(default="auto", description=(
+        "`kamerstroom run`: `on` runs the parser in a supervised child process (its own "
+        "core), `off` everything in one process, `auto` a child when more than one core is "
+        "available to the process."))
 
     # Logging
     log_format: Literal["json", "console"] = "json"
@@ -191,6 +197,30 @@ class Settings(BaseSettings):
             raise ConfigError(f"bad configuration: KAMERSTROOM_DATA_DIR {str(folder)!r} is not a "
                               f"writable folder ({exc.strerror or exc})") from None
 
+    def parser_in_child(self) -> bool:
+        """Whether a process running the parser beside other services runs it in a child
+        process: ``on``, or ``auto`` with more than one core available to this process."""
+        if self.run_parser_process == "auto":
+            return len(os.sched_getaffinity(0)) > 1
+        return self.run_parser_process == "on"
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as the ``KAMERSTROOM_*`` variables that ``Settings()`` reads back
+        to equal settings (lists comma-joined; unset values left out): how a child process
+        is started with its parent's settings."""
+        env = {}
+        for name, value in self.model_dump(mode="json").items():
+            if value is None:
+                continue
+            if isinstance(value, list):
+                text = ",".join(str(item) for item in value)
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            else:
+                text = str(value)
+            env[f"KAMERSTROOM_{name.upper()}"] = text
+        return env
+
     @property
     def db_path(self) -> Path:
         """The SQLite file that holds this deployment's state when no database URL is set."""
@@ -200,6 +230,16 @@ class Settings(BaseSettings):
     def database(self) -> Path | str:
         """Where the stores keep their state: the PostgreSQL URL, else the SQLite file."""
         return self.database_url or self.db_path
+
+
+def child_environment(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment of a child process started with ``settings``: this process's own
+    variables except every ``KAMERSTROOM_*`` one, then ``settings`` as variables, then
+    ``overrides`` (names without the prefix, e.g. ``http_port="0"``)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KAMERSTROOM_")}
+    env.update(settings.as_environment())
+    env.update({f"KAMERSTROOM_{name.upper()}": value for name, value in overrides.items()})
+    return env
 
 
 def _absolute_url(value: str, schemes: tuple[str, ...], expected: str) -> URL:

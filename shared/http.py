@@ -6,6 +6,8 @@ It turns 503 the moment ``begin_shutdown()`` is called, before any work stops, s
 balancer or Kubernetes stops routing to the process while it finishes what it has.
 Every request is counted in ``kamerstroom_http_requests_total`` by route and status.
 Services may add their own routes (the publisher's admin API) before ``start()``.
+``/metrics`` may add another process's exposition (``add_exposition``: ``kamerstroom run``'s
+parser child), its samples labelled with that process's name (``shared.exposition``).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 import prometheus_client
 from aiohttp import web
 
-from shared import metrics
+from shared import exposition, metrics
 from shared.errors import ConfigError
 
 CheckResult = tuple[bool, Any]
 Check = Callable[[], CheckResult]
+# Another process's exposition text, or ``None`` while it cannot give one.
+Exposition = Callable[[], Awaitable[str | None]]
 
 
 class HealthServer:
@@ -32,6 +36,7 @@ class HealthServer:
         self.requested_port = port
         self.app = web.Application(middlewares=[_count_requests])
         self.checks: dict[str, Check] = {}
+        self.expositions: dict[str, Exposition] = {}
         self.shutting_down = False
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -47,6 +52,10 @@ class HealthServer:
     def add_check(self, name: str, check: Check) -> None:
         """Register a readiness check returning ``(ok, detail)``; it must not block."""
         self.checks[name] = check
+
+    def add_exposition(self, process: str, source: Exposition) -> None:
+        """Serve ``source``'s metrics on ``/metrics`` too, labelled ``process="<process>"``."""
+        self.expositions[process] = source
 
     async def start(self) -> None:
         """Bind and serve. Raises ``ConfigError`` with one line if the port cannot be bound."""
@@ -99,8 +108,16 @@ class HealthServer:
         return web.json_response(body, status=200 if ready else 503)
 
     async def _metrics(self, _: web.Request) -> web.Response:
-        return web.Response(body=prometheus_client.generate_latest(),
-                            headers={"Content-Type": prometheus_client.CONTENT_TYPE_LATEST})
+        body = prometheus_client.generate_latest()
+        for process, source in self.expositions.items():
+            text = await source()
+            if text is None:  # a process that cannot answer now is left out this time
+                continue
+            try:
+                body = exposition.merge(body.decode(), text, process)
+            except ValueError:  # garbled (cut off as the process died): left out too
+                continue
+        return web.Response(body=body, headers={"Content-Type": prometheus_client.CONTENT_TYPE_LATEST})
 
 
 @web.middleware

@@ -6,7 +6,7 @@ import functools
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
@@ -58,8 +58,13 @@ def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMap
     return event_dict
 
 
-def configure_logging(fmt: str = "json", level: str = "info") -> None:
+def configure_logging(fmt: str = "json", level: str = "info",
+                      fields: Mapping[str, object] | None = None) -> None:
     """Route structlog and stdlib logging to stderr as JSON lines or coloured console text.
+
+    ``fields`` go on every line: ``kamerstroom run`` with the parser in a child process
+    marks each process's lines (``process``: ``run`` or ``parser``), since both write to
+    the same stderr.
 
     Libraries (aio-pika, aiormq, aiohttp) log through stdlib: their records go through the
     same renderer, so with ``json`` every line on stderr is JSON, theirs included. Their
@@ -69,6 +74,7 @@ def configure_logging(fmt: str = "json", level: str = "info") -> None:
         structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer()
     )
     shared: list[structlog.types.Processor] = [
+        *([_add_fields(dict(fields))] if fields else []),
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -91,6 +97,14 @@ def configure_logging(fmt: str = "json", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.WARNING)
+
+
+def _add_fields(fields: dict[str, object]) -> structlog.types.Processor:
+    def add(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for key, value in fields.items():
+            event_dict.setdefault(key, value)
+        return event_dict
+    return add
 
 
 class ScrubFilter(logging.Filter):

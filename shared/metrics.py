@@ -14,7 +14,10 @@ id, URL or anything else unbounded.
                LETTER_LAG_SECONDS
     broker     BROKER_PUBLISHES, BROKER_CONSUMED, HANDLER_SECONDS, DEAD_LETTERS,
                QUEUE_MESSAGES, BROKER_CONNECTED, BROKER_RECONNECTS
-    process    HTTP_REQUESTS, SHUTTING_DOWN
+    process    HTTP_REQUESTS, SHUTTING_DOWN, PARSER_PROCESS_RESTARTS
+
+``kamerstroom run`` with the parser in a child process serves the child's samples on the
+same ``/metrics``, labelled ``process="parser"`` (``shared.exposition``).
 """
 
 from __future__ import annotations
@@ -97,6 +100,9 @@ HTTP_REQUESTS = Counter("kamerstroom_http_requests_total",
                         "Requests to the health/metrics/admin server by route and status.",
                         ["route", "status"])
 SHUTTING_DOWN = Gauge("kamerstroom_shutting_down", "1 once graceful shutdown has begun.")
+PARSER_PROCESS_RESTARTS = Counter("kamerstroom_parser_process_restarts_total",
+                                  "Times `kamerstroom run` started its parser child process "
+                                  "again after it exited unasked.")
 
 
 def observe_letter_age(fetched_at: datetime | None, now: datetime | None = None) -> None:

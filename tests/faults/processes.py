@@ -2,7 +2,9 @@
 
 A ``Process`` runs one command (``run``, ``fetcher``) with the environment the test gives
 it, collects its JSON log lines from stderr as they come, and can be killed with any
-signal. ``service_env`` is the environment the fault tests share: loopback only, state in
+signal. ``run`` with its parser in a child process writes the child's lines to the same
+stderr, marked ``"process": "parser"``; ``started`` and ``http_port`` are the parent's.
+``service_env`` is the environment the fault tests share: loopback only, state in
 a temporary folder, or in PostgreSQL when a database URL is given.
 """
 
@@ -57,7 +59,34 @@ class Process:
         return int(line["http_port"])
 
     def _started_line(self) -> dict[str, Any] | None:
-        return next((line for line in self.lines if line.get("event") == "started"), None)
+        return next((line for line in self.lines if line.get("event") == "started"
+                     and line.get("process") != "parser"), None)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "the process has not started"
+        return self.proc.pid
+
+    def children(self) -> list[int]:
+        """The pids of its live child processes (``run``'s parser process), from ``/proc``."""
+        found: list[int] = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*"):
+            try:
+                found += [int(pid) for pid in (task / "children").read_text().split()]
+            except OSError:  # the thread or the process is gone
+                continue
+        return found
+
+    def logged(self, event: str) -> list[dict[str, Any]]:
+        """Its log lines with this ``event``, in order."""
+        return [line for line in self.lines if line.get("event") == event]
+
+    async def get(self, path: str) -> tuple[int, str]:
+        """One ``GET`` on its HTTP port: the status and the body's text."""
+        timeout = aiohttp.ClientTimeout(total=READYZ_TIMEOUT)
+        async with (aiohttp.ClientSession(timeout=timeout) as session,
+                    session.get(f"http://127.0.0.1:{self.http_port}{path}") as response):
+            return response.status, await response.text()
 
     @property
     def running(self) -> bool:
@@ -87,6 +116,15 @@ class Process:
         if self.running:
             self.kill(signal.SIGKILL)
             await self.wait(timeout=10)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def service_env(namespace: str, amqp_url: str, data_dir: Path, webhook_url: str,

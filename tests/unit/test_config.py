@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date
+from pathlib import Path
+
 import pytest
 
-from shared.config import SOURCE_NAMES, load_settings
+from shared.config import SOURCE_NAMES, Settings, child_environment, load_settings
 from shared.errors import ConfigError
 from shared.messaging import Topology
 
@@ -93,3 +97,44 @@ def test_event_log_defaults_to_a_year_and_no_size_limit(monkeypatch: pytest.Monk
     monkeypatch.setenv("KAMERSTROOM_EVENT_LOG_MAX_BYTES", "0")
     with pytest.raises(ConfigError, match="KAMERSTROOM_EVENT_LOG_MAX_BYTES"):
         load_settings()
+
+
+def test_settings_as_environment_read_back_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child process started with ``as_environment()`` reads the very same settings: lists,
+    dates, booleans, unset and secret values included."""
+    original = Settings(sources=["tweedekamer"], webhook_urls=["http://127.0.0.1:9/a",
+                                                               "http://127.0.0.1:9/b"],
+                        webhook_allow_private=True, webhook_retry_schedule=[0, 0.5, 2],
+                        start_date=date(2024, 2, 29), poll_interval=2.5, admin_token="s3cret",
+                        data_dir=Path("/tmp/somewhere"), run_parser_process="on")
+    for name in list(os.environ):
+        if name.startswith("KAMERSTROOM_"):
+            monkeypatch.delenv(name)
+    for name, value in original.as_environment().items():
+        monkeypatch.setenv(name, value)
+    assert original == load_settings()
+
+
+def test_child_environment_drops_inherited_settings_for_the_given_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent's own KAMERSTROOM_* variables never override its settings in the child;
+    other variables (PATH) are handed on; overrides win."""
+    monkeypatch.setenv("KAMERSTROOM_NAMESPACE", "from-the-environment")
+    monkeypatch.setenv("PATH", "/some/bin")
+    env = child_environment(Settings(namespace="given"), http_port="0")
+    assert "given" == env["KAMERSTROOM_NAMESPACE"]
+    assert "/some/bin" == env["PATH"]
+    assert "0" == env["KAMERSTROOM_HTTP_PORT"]
+
+
+@pytest.mark.parametrize(("mode", "cores", "child"), [
+    ("auto", 1, False), ("auto", 2, True), ("auto", 8, True),
+    ("on", 1, True), ("off", 8, False),
+])
+def test_run_parser_process_follows_the_cores_only_in_auto(
+        monkeypatch: pytest.MonkeyPatch, mode: str, cores: int, child: bool) -> None:
+    """``auto`` starts a parser child when more than one core is available to the process;
+    ``on`` and ``off`` decide regardless."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(cores)))
+    monkeypatch.setenv("KAMERSTROOM_RUN_PARSER_PROCESS", mode)
+    assert child is load_settings().parser_in_child()
