@@ -71,7 +71,9 @@ def _is_beam(proc: Path) -> bool:
 class CpuMeter:
     """CPU seconds spent by some processes between ``start()`` and ``stop()``.
 
-    ``trees`` are counted with their children (``tree_cpu_seconds``): a database server.
+    ``trees`` are counted with their children (``tree_cpu_seconds``): a database server,
+    ``kamerstroom run`` with its parser child. A name in both keeps its place in ``pids``
+    and is counted as a tree.
     """
 
     pids: dict[str, int | None]

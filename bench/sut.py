@@ -62,6 +62,9 @@ class Sut:
             "KAMERSTROOM_POLL_INTERVAL": "3600",
             "KAMERSTROOM_WEBHOOK_ALLOW_PRIVATE": "true",
             "KAMERSTROOM_SHUTDOWN_TIMEOUT": "10",
+            # One process unless a scenario asks for the parser child (``pipeline/run-child-parser``):
+            # ``auto`` would make every figure depend on the cores of the machine.
+            "KAMERSTROOM_RUN_PARSER_PROCESS": "off",
             **(env or {}),
         }
         self._process: subprocess.Popen[bytes] | None = None
@@ -112,6 +115,16 @@ class Sut:
         if self._process is not None and self._process.poll() is not None:
             raise SutError(f"kamerstroom {self.command} exited with {self._process.returncode}: "
                            f"{self.log_tail()}")
+
+    def children(self) -> list[int]:
+        """The pids of the process's live children (``run``'s parser process), from ``/proc``."""
+        found: list[int] = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*"):
+            try:
+                found += [int(pid) for pid in (task / "children").read_text().split()]
+            except OSError:  # the thread is gone
+                continue
+        return found
 
     def peak_rss_bytes(self) -> int:
         """The process's peak resident set size so far (``VmHWM``)."""

@@ -59,6 +59,7 @@ class _Child:
     port: int | None = None
     ready: bool = False
     detail: Any = "starting"
+    terminated: bool = False
 
     @property
     def running(self) -> bool:
@@ -68,6 +69,13 @@ class _Child:
         if self.running:
             with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(sig)
+
+    def terminate(self) -> None:
+        """SIGTERM, once: a second one could reach the child after its loop has closed (its
+        handler gone) and end it by the default action in the middle of its exit."""
+        if not self.terminated:
+            self.terminated = True
+            self.signal(signal.SIGTERM)
 
 
 class ParserProcess:
@@ -110,7 +118,7 @@ class ParserProcess:
         self._stopping = True
         self._stop_requested.set()
         if self._child is not None:
-            self._child.signal(signal.SIGTERM)
+            self._child.terminate()
 
     async def stop(self) -> None:
         """Wait for the child's graceful exit within the shutdown timeout, then SIGKILL it."""
@@ -157,7 +165,7 @@ class ParserProcess:
             while not self._stopping:
                 child = self._child = await self._spawn()
                 if self._stopping:  # asked to stop while it was being started
-                    child.signal(signal.SIGTERM)
+                    child.terminate()
                 status = await self._run(child)
                 if self._stopping:
                     log.info("parser process stopped", pid=child.process.pid, **_exit(status))
@@ -175,6 +183,11 @@ class ParserProcess:
                 await self._sleep_unless_stopping(delay)
                 self._restarts += 1
                 metrics.PARSER_PROCESS_RESTARTS.inc()
+        except Exception as exc:  # a child that cannot be started or read: run cannot go on
+            log.exception("parser process cannot be supervised; stopping")
+            if self._child is not None:
+                self._child.signal(signal.SIGKILL)
+            self._on_give_up(f"the parser process cannot be supervised: {exc}")
         finally:
             self._resolve_first_start()
 

@@ -8,6 +8,10 @@ message reaches an exclusive queue bound to ``<ns>.events``. The system under te
 once after the system under test; the baseline is their mean, so load that drifts during
 the scenario weighs on both sides alike.
 
+``kamerstroom run`` runs as one process (``KAMERSTROOM_RUN_PARSER_PROCESS=off``) in every
+row but ``pipeline/run-child-parser``, which runs it with its parser in a child process
+(``on``) and counts the CPU of both (``_meter``).
+
 The rows with a ``/postgresql`` suffix run ``kamerstroom run`` once more with its stores in
 a fresh database of the run's PostgreSQL (``bench.postgres``), beside the same relay runs;
 there part of the work is the server's, so its CPU is a row of its own.
@@ -34,6 +38,11 @@ PIPELINE_SEPARATE = "pipeline/separate-processes"
 PIPELINE_FLOOR = "pipeline/cpu-per-letter-vs-floor"
 MEMORY = "memory/peak-rss"
 PIPELINE_PG = f"{PIPELINE}/{SUFFIX}"
+PIPELINE_CHILD = f"{PIPELINE}/run-child-parser"
+# The meter's name of ``run``'s parser process (counted within ``kamerstroom`` too).
+CHILD = "parser child"
+# What the rows of ``run`` say about its processes.
+ONE_PROCESS = "one process (KAMERSTROOM_RUN_PARSER_PROCESS=off)"
 # The services that handle a raw document, each in its own process (the fetcher is not
 # needed: the documents go straight into <ns>.raw).
 SEPARATE = ("parser", "publisher")
@@ -44,8 +53,9 @@ async def run(ctx: Context) -> list[Result]:
 
     A third row, without a target, runs the parser and the publisher as two processes
     (``kamerstroom parser`` + ``kamerstroom publisher``), as a deployment with more than
-    one core would: the figure a user weighs against ``run``'s single process. The last
-    three rows are ``run`` with its stores in PostgreSQL (``_postgresql_rows``).
+    one core would: the figure a user weighs against ``run``'s single process. A fourth runs
+    ``run`` with its parser in a child process (``_child_row``). The last three rows are
+    ``run`` with its stores in PostgreSQL (``_postgresql_rows``).
     """
     count = ctx.sizes.pipeline_letters
     bodies = corpus.raw_bodies(count)
@@ -56,12 +66,18 @@ async def run(ctx: Context) -> list[Result]:
         return [unmeasured(PIPELINE, "letters/s", str(exc)),
                 unmeasured(PIPELINE_FLOOR, floor.RATIO_UNIT, str(exc), target=floor.MAX_RATIO,
                            target_kind="max_value"),
+                unmeasured(PIPELINE_CHILD, "letters/s", str(exc)),
                 unmeasured(MEMORY, "MB", str(exc), target=250, target_kind="max_value"),
                 *_postgresql_rows(str(exc), None, count, ctx.prefetch, None)]
     try:
         split: tuple[float, int, CpuMeter] | str = await _system(ctx, bodies, SEPARATE)
     except (SutError, TimeoutError) as exc:
         split = str(exc)
+    try:
+        child: tuple[float, int, CpuMeter] | str = await _system(ctx, bodies, ("run",),
+                                                                 parser_process="on")
+    except (SutError, TimeoutError) as exc:
+        child = str(exc)
     on_postgresql = await _on_postgresql(ctx, bodies)
     after, relay_after = await _relay_or_none(ctx, bodies)
     runs = [r for r in (before, after) if r is not None]
@@ -69,13 +85,15 @@ async def run(ctx: Context) -> list[Result]:
     relay_note = ("raw relay before/after: "
                   + " / ".join("failed" if r is None else f"{r:.1f}" for r in (before, after))
                   + (f"; relay run: {relay_cpu.per_item(count)}" if relay_cpu else ""))
-    note = (f"{count} letters, prefetch {ctx.prefetch}; CPU per letter: "
+    note = (f"{count} letters, prefetch {ctx.prefetch}, {ONE_PROCESS}; CPU per letter: "
             f"{system_cpu.per_item(count)}; {relay_note}")
+    floor_row = _floor_row(ctx, count, system_cpu, [m for m in (relay_cpu, relay_after) if m is not None])
     return [
         # The ratio to a bare relay is a figure, not a goal: the relay parses, stores and signs nothing.
         measured(PIPELINE, rate, "letters/s", baseline=baseline, note=note),
-        _floor_row(ctx, count, system_cpu, [m for m in (relay_cpu, relay_after) if m is not None]),
+        replace(floor_row, note=f"{floor_row.note}; `kamerstroom run` in {ONE_PROCESS}"),
         _separate_row(split, baseline, count, ctx.prefetch),
+        _child_row(child, baseline, count, ctx.prefetch),
         measured(MEMORY, peak / MB, "MB", target=250, target_kind="max_value",
                  note=f"VmHWM of `kamerstroom run` after {count} letters"),
         *_postgresql_rows(on_postgresql, baseline, count, ctx.prefetch, system_cpu),
@@ -136,6 +154,28 @@ def _floor_row(ctx: Context, count: int, system_cpu: CpuMeter, relays: list[CpuM
                              "one broker hop per letter, where the relay makes two")
 
 
+def _child_row(run: tuple[float, int, CpuMeter] | str, baseline: float | None,
+               count: int, prefetch: int) -> Result:
+    """``kamerstroom run`` with its parser in a child process: the rate, and the CPU per
+    letter of the whole tree, of the parent alone and of the child."""
+    if isinstance(run, str):
+        return unmeasured(PIPELINE_CHILD, "letters/s", run)
+    rate, _, cpu = run
+    tree, child = cpu.seconds_per_item("kamerstroom", count), cpu.seconds_per_item(CHILD, count)
+    broker = cpu.seconds_per_item("broker", count)
+    if tree is None or child is None:
+        split = f"not readable ({cpu.per_item(count)})"
+    else:
+        split = (f"kamerstroom {tree * 1000:.2f} ms = parent {(tree - child) * 1000:.2f} ms "
+                 f"+ parser child {child * 1000:.2f} ms")
+    broker_note = f", broker {broker * 1000:.2f} ms" if broker is not None else ""
+    return measured(PIPELINE_CHILD, rate, "letters/s", baseline=baseline,
+                    note=f"{count} letters, prefetch {prefetch}, `kamerstroom run` with "
+                         f"KAMERSTROOM_RUN_PARSER_PROCESS=on (fetcher and publisher in the parent, "
+                         f"the parser in a child process); CPU per letter: {split}{broker_note}; "
+                         "baseline: the same relay runs")
+
+
 def _separate_row(split: tuple[float, int, CpuMeter] | str, baseline: float | None,
                   count: int, prefetch: int) -> Result:
     if isinstance(split, str):
@@ -160,13 +200,15 @@ def _timeout(count: int) -> float:
 
 
 async def _system(ctx: Context, bodies: list[bytes], commands: tuple[str, ...], *,
-                  database_url: str | None = None,
-                  server_pid: int | None = None) -> tuple[float, int, CpuMeter]:
+                  database_url: str | None = None, server_pid: int | None = None,
+                  parser_process: str = "off") -> tuple[float, int, CpuMeter]:
     """Letters/s of ``kamerstroom <command>`` processes together, the first one's peak RSS,
     and the CPU each spent. With ``database_url`` the stores are in that database, and
-    ``server_pid`` (its postmaster) is metered as ``postgresql`` with its backends."""
+    ``server_pid`` (its postmaster) is metered as ``postgresql`` with its backends.
+    ``parser_process`` is ``run``'s ``KAMERSTROOM_RUN_PARSER_PROCESS`` (``_meter``)."""
     namespace = new_namespace(PIPELINE)
     database = {"KAMERSTROOM_DATABASE_URL": database_url} if database_url else {}
+    database["KAMERSTROOM_RUN_PARSER_PROCESS"] = parser_process
     async with namespace_topology(ctx.amqp_url, namespace) as topology:
         counter = Counter(ctx.amqp_url, topology.events)
         await counter.start()
@@ -177,10 +219,7 @@ async def _system(ctx: Context, bodies: list[bytes], commands: tuple[str, ...], 
         try:
             for sut in suts:
                 await sut.start()
-            names = {f"kamerstroom {s.command}" if len(suts) > 1 else "kamerstroom": s.pid
-                     for s in suts}
-            meter = CpuMeter({**names, "broker": broker_pid()},
-                             trees={SUFFIX: server_pid} if server_pid else {})
+            meter = _meter(suts, server_pid)
             seconds = await _drive(ctx, counter, topology.raw, bodies, meter)
             for sut in suts:
                 sut.check_alive()
@@ -193,6 +232,21 @@ async def _system(ctx: Context, bodies: list[bytes], commands: tuple[str, ...], 
         raise SutError(f"only {len(counter.arrivals)} of {len(bodies)} events arrived; "
                        f"log: {' / '.join(s.log_tail() for s in suts)}")
     return len(bodies) / seconds, peak, meter
+
+
+def _meter(suts: list[Sut], server_pid: int | None) -> CpuMeter:
+    """CPU of each ``kamerstroom <command>``, of the broker, and of the database server.
+
+    One ``kamerstroom run`` is ``kamerstroom``, counted with its child processes (its parser
+    process, when it runs one); the child alone is ``parser child`` beside it."""
+    trees = {SUFFIX: server_pid} if server_pid else {}
+    if len(suts) > 1:
+        return CpuMeter({**{f"kamerstroom {s.command}": s.pid for s in suts}, "broker": broker_pid()},
+                        trees=trees)
+    [sut] = suts
+    children = {CHILD: pid for pid in sut.children()[:1]}  # noqa: B035  # at most one
+    return CpuMeter({"kamerstroom": sut.pid, **children, "broker": broker_pid()},
+                    trees={"kamerstroom": sut.pid, **trees})
 
 
 async def _relay(ctx: Context, bodies: list[bytes]) -> tuple[float, CpuMeter]:

@@ -35,8 +35,8 @@ def _serve(names: tuple[str, ...], status_fd: int | None = None) -> int:
     settings = load_settings()
     settings.check_data_dir()
     if status_fd is not None:  # the child of `run`: never outlive it; say whose lines these are
-        supervised.die_with_parent()
         configure_logging(settings.log_format, settings.log_level, {"process": PROCESS})
+        supervised.die_with_parent()
     elif parser_in_child(settings, names):
         configure_logging(settings.log_format, settings.log_level, {"process": "run"})
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -23,9 +24,10 @@ async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monke
     await harness.run(["pipeline"], quick=True, out=tmp_path, echo=lambda line: None)
     rows = json.loads((tmp_path / "latest.json").read_text())
     assert ["pipeline", "pipeline/cpu-per-letter-vs-floor", "pipeline/separate-processes",
-            "memory/peak-rss", *PIPELINE_ON_POSTGRESQL] == [row["scenario"] for row in rows]
-    assert [FIELDS] * 7 == [set(row) for row in rows]
-    pipeline, vs_floor, separate, memory = rows[:4]
+            "pipeline/run-child-parser", "memory/peak-rss",
+            *PIPELINE_ON_POSTGRESQL] == [row["scenario"] for row in rows]
+    assert [FIELDS] * 8 == [set(row) for row in rows]
+    pipeline, vs_floor, separate, child, memory = rows[:5]
     # The ratio to the bare relay is a figure; the goal is the CPU per letter over its floor.
     assert ("letters/s", None, None, None) == (
         pipeline["unit"], pipeline["target_kind"], pipeline["target"], pipeline["met"])
@@ -40,6 +42,13 @@ async def test_quick_pipeline_writes_json_and_markdown(tmp_path, amqp_url, monke
     assert isinstance(separate["figure"], float), separate["note"]
     assert separate["baseline"] == pipeline["baseline"]
     assert "CPU per letter: kamerstroom " in pipeline["note"]
+    # Which way `run` ran is said; the child's row splits the CPU between its two processes.
+    assert "KAMERSTROOM_RUN_PARSER_PROCESS=off" in pipeline["note"]
+    assert "KAMERSTROOM_RUN_PARSER_PROCESS=off" in vs_floor["note"]
+    assert ("letters/s", None) == (child["unit"], child["target"])
+    assert isinstance(child["figure"], float), child["note"]
+    assert re.search(r"kamerstroom [\d.]+ ms = parent [\d.]+ ms \+ parser child [\d.]+ ms",
+                     child["note"]), child["note"]
     assert "| pipeline |" in (tmp_path / "latest.md").read_text()
 
 
