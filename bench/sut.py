@@ -130,6 +130,12 @@ class Sut:
         """The process's peak resident set size so far (``VmHWM``)."""
         return _status_kib(self.pid, "VmHWM") * 1024
 
+    def tree_peak_rss_bytes(self) -> int:
+        """Peak RSS of the process plus that of each live child (``run``'s parser process):
+        each its own ``VmHWM``, so an upper bound of what they held at once."""
+        return self.peak_rss_bytes() + sum(_status_kib(pid, "VmHWM") * 1024
+                                           for pid in self.children())
+
     def rss_bytes(self) -> int:
         """The process's resident set size now (``VmRSS``)."""
         return _status_kib(self.pid, "VmRSS") * 1024

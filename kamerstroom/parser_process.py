@@ -181,6 +181,8 @@ class ParserProcess:
                 log.error("parser process exited; restarting", pid=child.process.pid,
                           **_exit(status), restart_in=delay)
                 await self._sleep_unless_stopping(delay)
+                if self._stopping:
+                    break
                 self._restarts += 1
                 metrics.PARSER_PROCESS_RESTARTS.inc()
         except Exception as exc:  # a child that cannot be started or read: run cannot go on

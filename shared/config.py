@@ -27,6 +27,12 @@ RETIRED_SOURCES = {
                      "no current format of its successors is supported (docs/feeds.md)",
 }
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+# ``KAMERSTROOM_RUN_PARSER_PROCESS=auto`` starts a parser child from this many cores. On two,
+# parent, child and broker share them: the child's extra broker hop (0.8 ms of kamerstroom's
+# CPU per letter, about 1 ms of the broker's) eats what the second core gives, and the rate
+# stays what one process reaches; from three on, the parent is the bound, 1.3 x one
+# process (docs/performance.md).
+AUTO_CHILD_MIN_CORES = 3
 
 
 def _split_csv(value: object) -> object:
@@ -61,8 +67,8 @@ class Settings(BaseSettings):
         "Largest size of the event log in bytes (x-max-length-bytes); unset: no size limit."))
     run_parser_process: Literal["auto", "on", "off"] = Field(default="auto", description=(
         "`kamerstroom run`: `on` runs the parser in a supervised child process (its own "
-        "core), `off` everything in one process, `auto` a child when more than one core is "
-        "available to the process."))
+        "core), `off` everything in one process, `auto` a child when three or more cores "
+        "are available to the process."))
 
     # Logging
     log_format: Literal["json", "console"] = "json"
@@ -199,9 +205,10 @@ class Settings(BaseSettings):
 
     def parser_in_child(self) -> bool:
         """Whether a process running the parser beside other services runs it in a child
-        process: ``on``, or ``auto`` with more than one core available to this process."""
+        process: ``on``, or ``auto`` with ``AUTO_CHILD_MIN_CORES`` or more cores available
+        to this process (its affinity: a cpuset counts, a CPU quota does not)."""
         if self.run_parser_process == "auto":
-            return len(os.sched_getaffinity(0)) > 1
+            return len(os.sched_getaffinity(0)) >= AUTO_CHILD_MIN_CORES
         return self.run_parser_process == "on"
 
     def as_environment(self) -> dict[str, str]:

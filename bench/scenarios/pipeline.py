@@ -160,7 +160,7 @@ def _child_row(run: tuple[float, int, CpuMeter] | str, baseline: float | None,
     letter of the whole tree, of the parent alone and of the child."""
     if isinstance(run, str):
         return unmeasured(PIPELINE_CHILD, "letters/s", run)
-    rate, _, cpu = run
+    rate, peak, cpu = run
     tree, child = cpu.seconds_per_item("kamerstroom", count), cpu.seconds_per_item(CHILD, count)
     broker = cpu.seconds_per_item("broker", count)
     if tree is None or child is None:
@@ -173,7 +173,7 @@ def _child_row(run: tuple[float, int, CpuMeter] | str, baseline: float | None,
                     note=f"{count} letters, prefetch {prefetch}, `kamerstroom run` with "
                          f"KAMERSTROOM_RUN_PARSER_PROCESS=on (fetcher and publisher in the parent, "
                          f"the parser in a child process); CPU per letter: {split}{broker_note}; "
-                         "baseline: the same relay runs")
+                         f"VmHWM of both {peak / MB:.0f} MB; baseline: the same relay runs")
 
 
 def _separate_row(split: tuple[float, int, CpuMeter] | str, baseline: float | None,
@@ -202,9 +202,10 @@ def _timeout(count: int) -> float:
 async def _system(ctx: Context, bodies: list[bytes], commands: tuple[str, ...], *,
                   database_url: str | None = None, server_pid: int | None = None,
                   parser_process: str = "off") -> tuple[float, int, CpuMeter]:
-    """Letters/s of ``kamerstroom <command>`` processes together, the first one's peak RSS,
-    and the CPU each spent. With ``database_url`` the stores are in that database, and
-    ``server_pid`` (its postmaster) is metered as ``postgresql`` with its backends.
+    """Letters/s of ``kamerstroom <command>`` processes together, the first one's peak RSS
+    (with its child's, if it has one), and the CPU each spent. With ``database_url`` the
+    stores are in that database, and ``server_pid`` (its postmaster) is metered as
+    ``postgresql`` with its backends.
     ``parser_process`` is ``run``'s ``KAMERSTROOM_RUN_PARSER_PROCESS`` (``_meter``)."""
     namespace = new_namespace(PIPELINE)
     database = {"KAMERSTROOM_DATABASE_URL": database_url} if database_url else {}
@@ -223,7 +224,7 @@ async def _system(ctx: Context, bodies: list[bytes], commands: tuple[str, ...], 
             seconds = await _drive(ctx, counter, topology.raw, bodies, meter)
             for sut in suts:
                 sut.check_alive()
-            peak = suts[0].peak_rss_bytes()
+            peak = suts[0].tree_peak_rss_bytes()
         finally:
             for sut in suts:
                 await sut.stop()
@@ -239,7 +240,7 @@ def _meter(suts: list[Sut], server_pid: int | None) -> CpuMeter:
 
     One ``kamerstroom run`` is ``kamerstroom``, counted with its child processes (its parser
     process, when it runs one); the child alone is ``parser child`` beside it."""
-    trees = {SUFFIX: server_pid} if server_pid else {}
+    trees: dict[str, int | None] = {SUFFIX: server_pid} if server_pid else {}
     if len(suts) > 1:
         return CpuMeter({**{f"kamerstroom {s.command}": s.pid for s in suts}, "broker": broker_pid()},
                         trees=trees)
