@@ -58,7 +58,9 @@ class Taps:
 @pytest.fixture
 async def run(settings: Settings, namespace: str, amqp_url: str) -> AsyncIterator[Runtime]:
     """The parser and the publisher in one runtime, as ``kamerstroom run`` has them."""
-    config = settings.model_copy(update={"namespace": namespace, "prefetch": 4})
+    # The handoff is between services of one process: the parser must not be a child.
+    config = settings.model_copy(update={"namespace": namespace, "prefetch": 4,
+                                         "run_parser_process": "off"})
     runtime = Runtime.create(config, ("parser", "publisher"))
     await runtime.start()
     yield runtime
