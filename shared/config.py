@@ -29,9 +29,9 @@ RETIRED_SOURCES = {
 DEFAULT_RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 # ``KAMERSTROOM_RUN_PARSER_PROCESS=auto`` starts a parser child from this many cores. On two,
 # parent, child and broker share them: the child's extra broker hop (0.8 ms of kamerstroom's
-# CPU per letter, about 1 ms of the broker's) eats what the second core gives, and the rate
-# stays what one process reaches; from three on, the parent is the bound, 1.3 x one
-# process (docs/performance.md).
+# CPU per letter, about 0.6 ms of the broker's) eats what the second core gives, and the
+# rate stays at or below what one process reaches; from three on, the parent is the bound,
+# about 1.36 x one process (docs/performance.md).
 AUTO_CHILD_MIN_CORES = 3
 
 
