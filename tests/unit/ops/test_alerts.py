@@ -6,33 +6,23 @@ it the test is skipped, except in CI, where it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from shared import metrics
+from tests.support.promtool import promtool
 
 RULES = Path(__file__).parents[3] / "deploy" / "prometheus"
 
 
-def _promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is missing in CI (.ci/run installs Debian's prometheus)")
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
-    return found
-
 
 def test_rules_check_and_every_test_case_passes() -> None:
     """``promtool check rules`` (lint included) and ``promtool test rules`` are green."""
-    promtool = _promtool()
+    tool = promtool()
     for args in (["check", "rules", "alerts.yaml"], ["test", "rules", "alerts.test.yaml"]):
-        done = subprocess.run([promtool, *args], cwd=RULES, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([tool, *args], cwd=RULES, capture_output=True, text=True, timeout=60)
         assert 0 == done.returncode, done.stdout + done.stderr
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections import Counter
 
@@ -14,6 +12,7 @@ from prometheus_client import Counter as PromCounter
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.exposition import PROCESS_LABEL, merge
+from tests.support.promtool import promtool
 
 
 def _exposition(parsed: float, connected: float, extra: bool = False) -> str:
@@ -54,13 +53,8 @@ def test_each_family_once_with_the_childs_samples_labelled() -> None:
 
 def test_promtool_accepts_the_merged_exposition() -> None:
     """``promtool check metrics`` finds no error in it (lint warnings aside)."""
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is missing in CI (.ci/run installs Debian's prometheus)")
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
     merged = merge(_exposition(2, 1), _exposition(5, 0, extra=True), "parser")
-    done = subprocess.run([promtool, "check", "metrics"], input=merged, capture_output=True,
+    done = subprocess.run([promtool(), "check", "metrics"], input=merged, capture_output=True,
                           timeout=60)
     assert 0 == done.returncode, done.stdout + done.stderr
 
